@@ -1,0 +1,258 @@
+//! [`StoredPersona`]: the JSON document a store keeps under `{id}.json`.
+//!
+//! ```json
+//! { "id": "…", "schema_version": 1, "persona": { … },
+//!   "metadata": { "persona_id": "…", "created_at": "2026-11-26T05:44:24Z", "file_size": 1234,
+//!                 "source_blocks": 3, "source_links": 2, "content_sha256": "…" } }
+//! ```
+//!
+//! `file_size` and `content_sha256` describe the persona's canonical JSON (the `persona` value
+//! serialised compactly, fields in schema order), so a reader can check that what it got is what
+//! was saved.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::id::PersonaId;
+use crate::limits::{MAX_LINKS, MAX_TEXT_BLOCKS};
+use crate::persona::{Persona, Violation};
+
+/// The version of the stored document's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How much material a persona was made from, as the client reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceCounts {
+    #[schemars(range(max = 50))]
+    pub blocks: u32,
+    #[schemars(range(max = 50))]
+    pub links: u32,
+}
+
+impl SourceCounts {
+    /// Checks the counts against the input limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`Violation`] for each count above what a request may carry.
+    pub fn check(self) -> Result<Self, Vec<Violation>> {
+        let mut violations = Vec::new();
+        if self.blocks as usize > MAX_TEXT_BLOCKS {
+            violations.push(Violation {
+                field: "/blocks".into(),
+                message: format!("source.blocks must be at most {MAX_TEXT_BLOCKS}"),
+            });
+        }
+        if self.links as usize > MAX_LINKS {
+            violations.push(Violation {
+                field: "/links".into(),
+                message: format!("source.links must be at most {MAX_LINKS}"),
+            });
+        }
+        if violations.is_empty() { Ok(self) } else { Err(violations) }
+    }
+}
+
+/// What a store keeps beside the persona.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    pub persona_id: PersonaId,
+    /// When the persona was saved (RFC 3339, UTC, whole seconds).
+    pub created_at: DateTime<Utc>,
+    /// Bytes of the persona's canonical JSON.
+    pub file_size: u64,
+    pub source_blocks: u32,
+    pub source_links: u32,
+    /// Lowercase hex SHA-256 of the persona's canonical JSON.
+    pub content_sha256: String,
+}
+
+/// A saved persona with its id and metadata. Made by [`StoredPersona::new`] or read back by
+/// [`StoredPersona::from_json`], which checks that the document is whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct StoredPersona {
+    id: PersonaId,
+    schema_version: u32,
+    persona: Persona,
+    metadata: Metadata,
+}
+
+/// Why bytes read from a store are not a whole persona document. Never carries the content.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DocumentError {
+    #[error("the document is not valid JSON of the stored shape ({category} at line {line}, column {column})")]
+    Malformed { category: &'static str, line: usize, column: usize },
+    #[error("the document has schema_version {found}; this service reads version {SCHEMA_VERSION}")]
+    UnsupportedVersion { found: u32 },
+    #[error("the document's ids disagree with the id it was stored under")]
+    IdMismatch,
+    #[error("the persona's content does not match the document's content_sha256")]
+    ChecksumMismatch,
+}
+
+impl StoredPersona {
+    /// Builds the document for a persona about to be saved. `created_at` is cut to whole seconds.
+    pub fn new(id: PersonaId, persona: Persona, source: SourceCounts, created_at: DateTime<Utc>) -> Self {
+        let (file_size, content_sha256) = fingerprint(&persona);
+        let metadata = Metadata {
+            persona_id: id.clone(),
+            created_at: created_at.trunc_subsecs(0),
+            file_size,
+            source_blocks: source.blocks,
+            source_links: source.links,
+            content_sha256,
+        };
+        Self { id, schema_version: SCHEMA_VERSION, persona, metadata }
+    }
+
+    pub fn id(&self) -> &PersonaId {
+        &self.id
+    }
+    pub fn persona(&self) -> &Persona {
+        &self.persona
+    }
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The document as compact JSON bytes: what every store writes.
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a document of strings, numbers and ids always serialises")
+    }
+
+    /// Reads a document back and checks it: its shape, its version, that it was stored under
+    /// `expected` and that the persona still hashes to `content_sha256`.
+    ///
+    /// # Errors
+    ///
+    /// A [`DocumentError`] saying which check failed.
+    pub fn from_json(bytes: &[u8], expected: &PersonaId) -> Result<Self, DocumentError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            id: PersonaId,
+            schema_version: u32,
+            persona: Persona,
+            metadata: Metadata,
+        }
+        let raw: Raw = serde_json::from_slice(bytes).map_err(|e| DocumentError::Malformed {
+            category: match e.classify() {
+                serde_json::error::Category::Data => "unexpected content",
+                serde_json::error::Category::Eof => "truncated",
+                serde_json::error::Category::Syntax | serde_json::error::Category::Io => "syntax error",
+            },
+            line: e.line(),
+            column: e.column(),
+        })?;
+        if raw.schema_version != SCHEMA_VERSION {
+            return Err(DocumentError::UnsupportedVersion { found: raw.schema_version });
+        }
+        if &raw.id != expected || raw.metadata.persona_id != raw.id {
+            return Err(DocumentError::IdMismatch);
+        }
+        let (file_size, sha) = fingerprint(&raw.persona);
+        if sha != raw.metadata.content_sha256 || file_size != raw.metadata.file_size {
+            return Err(DocumentError::ChecksumMismatch);
+        }
+        Ok(Self { id: raw.id, schema_version: raw.schema_version, persona: raw.persona, metadata: raw.metadata })
+    }
+}
+
+/// Size and SHA-256 (lowercase hex) of the persona's canonical JSON.
+fn fingerprint(persona: &Persona) -> (u64, String) {
+    let canonical = serde_json::to_vec(persona).expect("a persona always serialises");
+    let digest = Sha256::digest(&canonical);
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    (canonical.len() as u64, hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::persona::PersonaDraft;
+
+    fn id(s: &str) -> PersonaId {
+        PersonaId::parse(s).expect("valid id")
+    }
+
+    fn sample() -> StoredPersona {
+        let persona = Persona::from_draft(PersonaDraft { name: Some("Ada".into()), ..PersonaDraft::default() }).persona;
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 5, 44, 24).single().expect("valid time");
+        StoredPersona::new(id("V1StGXR8_Z5jdHi6B-myT"), persona, SourceCounts { blocks: 3, links: 2 }, at)
+    }
+
+    #[test]
+    fn the_document_has_the_designed_shape() {
+        let json: serde_json::Value = serde_json::from_slice(&sample().to_json()).expect("json");
+        assert_eq!(json["id"], "V1StGXR8_Z5jdHi6B-myT");
+        assert_eq!(json["schema_version"], 1);
+        assert_eq!(json["persona"]["name"], "Ada");
+        let meta = &json["metadata"];
+        assert_eq!(meta["persona_id"], "V1StGXR8_Z5jdHi6B-myT");
+        assert_eq!(meta["created_at"], "2026-11-26T05:44:24Z");
+        assert_eq!(meta["source_blocks"], 3);
+        assert_eq!(meta["source_links"], 2);
+        let canonical = serde_json::to_vec(&json["persona"]).expect("json");
+        assert_eq!(meta["file_size"], canonical.len());
+        assert_eq!(meta["content_sha256"].as_str().map(str::len), Some(64));
+    }
+
+    #[test]
+    fn created_at_is_cut_to_whole_seconds() {
+        let at = Utc.timestamp_opt(1_700_000_000, 999_999_999).single().expect("valid");
+        let doc = StoredPersona::new(id("V1StGXR8_Z5jdHi6B-myT"), sample().persona().clone(), SourceCounts::default(), at);
+        assert_eq!(doc.metadata().created_at.timestamp_subsec_nanos(), 0);
+    }
+
+    #[test]
+    fn a_document_round_trips() {
+        let doc = sample();
+        assert_eq!(StoredPersona::from_json(&doc.to_json(), doc.id()), Ok(doc));
+    }
+
+    #[test]
+    fn a_document_under_another_id_is_refused() {
+        let doc = sample();
+        assert_eq!(StoredPersona::from_json(&doc.to_json(), &id("AAAAAAAAAAAAAAAAAAAAA")), Err(DocumentError::IdMismatch));
+    }
+
+    #[test]
+    fn a_tampered_persona_fails_the_checksum() {
+        let text = String::from_utf8(sample().to_json()).expect("utf8").replace("\"Ada\"", "\"Eve\"");
+        assert_eq!(
+            StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT")),
+            Err(DocumentError::ChecksumMismatch)
+        );
+    }
+
+    #[test]
+    fn a_half_written_document_is_malformed_and_the_error_holds_no_content() {
+        let bytes = sample().to_json();
+        let err = StoredPersona::from_json(&bytes[..bytes.len() / 2], &id("V1StGXR8_Z5jdHi6B-myT")).expect_err("cut");
+        assert!(matches!(err, DocumentError::Malformed { category: "truncated", .. }), "{err}");
+        assert!(!err.to_string().contains("Ada"));
+    }
+
+    #[test]
+    fn another_version_is_refused() {
+        let text = String::from_utf8(sample().to_json()).expect("utf8").replace("\"schema_version\":1", "\"schema_version\":2");
+        assert_eq!(
+            StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT")),
+            Err(DocumentError::UnsupportedVersion { found: 2 })
+        );
+    }
+
+    #[test]
+    fn source_counts_over_the_limits_are_refused() {
+        assert!(SourceCounts { blocks: 50, links: 50 }.check().is_ok());
+        let violations = SourceCounts { blocks: 51, links: 51 }.check().expect_err("over");
+        assert_eq!(violations.len(), 2);
+    }
+}

@@ -1,0 +1,31 @@
+//! The Persona API's domain: what a persona is and the rules that make one trustworthy.
+//!
+//! Everything here is pure: no I/O, no async, no clock and no randomness. The service in
+//! `persona-ports` supplies time and fresh ids; adapters supply bytes.
+//!
+//! # Layout
+//!
+//! - [`source`]: [`SourceBundle`], the user's material, parsed and sanitised.
+//! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them.
+//! - [`id`]: [`PersonaId`], the unguessable id a persona is stored under.
+//! - [`document`]: [`StoredPersona`], the JSON document a store keeps, with its metadata.
+//! - [`prompt`]: the system prompt and the user prompt built from a bundle.
+//! - [`schema`]: the JSON Schemas generated from the types (the strict draft schema for an LLM,
+//!   the persona schema for clients).
+//! - [`limits`]: every size limit in one place.
+
+pub mod document;
+pub mod id;
+pub mod limits;
+pub mod persona;
+pub mod prompt;
+pub mod schema;
+pub mod source;
+mod text;
+
+pub use document::{DocumentError, Metadata, SCHEMA_VERSION, SourceCounts, StoredPersona};
+pub use id::{InvalidPersonaId, PersonaId};
+pub use persona::{
+    Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode,
+};
+pub use source::{SourceBundle, SourceError};

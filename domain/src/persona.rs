@@ -1,0 +1,179 @@
+//! The persona (v1) and the rules that turn a model's draft, or a client's edit, into one.
+//!
+//! [`PersonaDraft`] is the loose shape: what a model returns and what a client sends back after
+//! review. [`Persona`] is the checked one, made only by [`Persona::from_draft`] (lenient: repairs
+//! and warns, for model output) or [`Persona::parse`] (strict: refuses anything that would lose
+//! information, for a client's save).
+
+mod rules;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use rules::{Normalised, Violation, Warning, WarningCode};
+
+/// What an extractor returns and what a client may send: every field loose, every list optional.
+///
+/// Its strict JSON Schema ([`crate::schema::draft_schema`]) is what an LLM is asked to fill.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(title = "PersonaDraft")]
+pub struct PersonaDraft {
+    /// The person's name as the source gives it; null when the source names nobody.
+    pub name: Option<String>,
+    /// Age in years; null when the source does not say.
+    pub age: Option<i64>,
+    pub occupation: Option<String>,
+    pub location: Option<String>,
+    /// One short paragraph about the person.
+    pub background: String,
+    #[schemars(length(max = 20))]
+    pub traits: Vec<String>,
+    #[schemars(length(max = 20))]
+    pub interests: Vec<String>,
+    #[schemars(length(max = 20))]
+    pub skills: Vec<String>,
+    #[schemars(length(max = 20))]
+    pub values: Vec<String>,
+    #[schemars(length(max = 20))]
+    pub goals: Vec<String>,
+    #[schemars(length(max = 20))]
+    pub languages: Vec<String>,
+    pub communication_style: Option<String>,
+    /// Verbatim phrases from the source that show the person's voice.
+    #[schemars(length(max = 20))]
+    pub quotes: Vec<String>,
+    /// Quotes from the source that support a field.
+    #[schemars(length(max = 50))]
+    pub evidence: Vec<Evidence>,
+}
+
+/// A quote from the source that supports one field of the persona.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Evidence {
+    /// The persona field the quote supports, e.g. `occupation` or `interests`.
+    #[schemars(length(min = 1, max = 64))]
+    pub field: String,
+    /// The supporting words, verbatim from the source.
+    #[schemars(length(min = 1, max = 500))]
+    pub quote: String,
+    /// Where the quote is: `block:N` for the N-th text block (from 0), or a link.
+    #[schemars(length(min = 1, max = 2064))]
+    pub source: String,
+}
+
+/// A persona: every text trimmed and within its limit, every list free of repeats and within its
+/// limit, the age within 0 to 130, and a name ("Unnamed persona" when the source names nobody).
+//
+// Deserialising one applies `Persona::parse`, so a stored document that breaks the rules is
+// refused rather than served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(try_from = "PersonaDraft")]
+#[schemars(title = "Persona", deny_unknown_fields)]
+pub struct Persona {
+    #[schemars(length(min = 1, max = 200))]
+    name: String,
+    #[schemars(range(max = 130))]
+    age: Option<u8>,
+    #[schemars(length(min = 1, max = 200))]
+    occupation: Option<String>,
+    #[schemars(length(min = 1, max = 200))]
+    location: Option<String>,
+    #[schemars(length(max = 2000))]
+    background: String,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    traits: Vec<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    interests: Vec<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    skills: Vec<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    values: Vec<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    goals: Vec<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    languages: Vec<String>,
+    #[schemars(length(min = 1, max = 500))]
+    communication_style: Option<String>,
+    #[schemars(length(max = 20), inner(length(min = 1, max = 500)))]
+    quotes: Vec<String>,
+    #[schemars(length(max = 50))]
+    evidence: Vec<Evidence>,
+}
+
+impl Persona {
+    /// The name a persona gets when its source names nobody.
+    pub const UNNAMED: &'static str = "Unnamed persona";
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn age(&self) -> Option<u8> {
+        self.age
+    }
+    pub fn occupation(&self) -> Option<&str> {
+        self.occupation.as_deref()
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+    pub fn background(&self) -> &str {
+        &self.background
+    }
+    pub fn traits(&self) -> &[String] {
+        &self.traits
+    }
+    pub fn interests(&self) -> &[String] {
+        &self.interests
+    }
+    pub fn skills(&self) -> &[String] {
+        &self.skills
+    }
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+    pub fn goals(&self) -> &[String] {
+        &self.goals
+    }
+    pub fn languages(&self) -> &[String] {
+        &self.languages
+    }
+    pub fn communication_style(&self) -> Option<&str> {
+        self.communication_style.as_deref()
+    }
+    pub fn quotes(&self) -> &[String] {
+        &self.quotes
+    }
+    pub fn evidence(&self) -> &[Evidence] {
+        &self.evidence
+    }
+
+    /// The persona as a draft again, e.g. for a client to edit and send back.
+    pub fn to_draft(&self) -> PersonaDraft {
+        PersonaDraft {
+            name: Some(self.name.clone()),
+            age: self.age.map(i64::from),
+            occupation: self.occupation.clone(),
+            location: self.location.clone(),
+            background: self.background.clone(),
+            traits: self.traits.clone(),
+            interests: self.interests.clone(),
+            skills: self.skills.clone(),
+            values: self.values.clone(),
+            goals: self.goals.clone(),
+            languages: self.languages.clone(),
+            communication_style: self.communication_style.clone(),
+            quotes: self.quotes.clone(),
+            evidence: self.evidence.clone(),
+        }
+    }
+}
+
+impl TryFrom<PersonaDraft> for Persona {
+    type Error = rules::Violations;
+
+    fn try_from(draft: PersonaDraft) -> Result<Self, Self::Error> {
+        Self::parse(draft).map_err(rules::Violations)
+    }
+}

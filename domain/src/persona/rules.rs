@@ -1,0 +1,270 @@
+//! The draft rules: one engine, two verdicts.
+//!
+//! Every field goes through the same normalisation (whitespace collapsed, empties dropped, lists
+//! de-duplicated case-insensitively, sizes capped, age range checked). Each change is a
+//! [`Finding`]. [`Persona::from_draft`] keeps the repaired persona and reports every finding as a
+//! [`Warning`]; [`Persona::parse`] refuses the draft when a finding lost information (a cut, a cap,
+//! an age out of range, a missing name) and silently keeps harmless repairs (whitespace,
+//! duplicates, empty items).
+//!
+//! Messages name fields and sizes, never values: they travel in responses and logs.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::{Evidence, Persona, PersonaDraft};
+use crate::limits::{
+    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS, MAX_EVIDENCE_SOURCE_CHARS,
+    MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS, MAX_STYLE_CHARS,
+};
+use crate::text::{char_count, collapse_whitespace, truncated};
+
+/// A persona with the warnings its repair produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalised {
+    pub persona: Persona,
+    pub warnings: Vec<Warning>,
+}
+
+/// Something the rules changed in a draft, for a person reviewing the persona.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Warning {
+    /// JSON pointer of the field, e.g. `/age` or `/traits/3`.
+    pub field: String,
+    pub code: WarningCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WarningCode {
+    /// The source names nobody; the persona is called "Unnamed persona".
+    NameMissing,
+    /// The age was outside `0..=130` and became null.
+    AgeOutOfRange,
+    /// A text was longer than its limit and was cut.
+    Truncated,
+    /// A list held more items than its limit; the first ones were kept.
+    TooManyItems,
+    /// A list repeated items (ignoring case); each is kept once.
+    DuplicatesRemoved,
+}
+
+/// Why a client's persona cannot be saved as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// JSON pointer of the field inside the persona, e.g. `/traits`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every violation of one persona; the error of deserialising a [`Persona`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violations(pub Vec<Violation>);
+
+impl fmt::Display for Violations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let messages: Vec<&str> = self.0.iter().map(|v| v.message.as_str()).collect();
+        write!(f, "the persona breaks the rules: {}", messages.join("; "))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Finding {
+    field: String,
+    kind: FindingKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FindingKind {
+    NameMissing,
+    AgeOutOfRange,
+    Truncated { chars: usize, max: usize },
+    TooManyItems { count: usize, max: usize },
+    DuplicatesRemoved { removed: usize },
+}
+
+impl Finding {
+    fn loses_information(&self) -> bool {
+        !matches!(self.kind, FindingKind::DuplicatesRemoved { .. })
+    }
+
+    fn warning(&self) -> Warning {
+        let name = self.field.trim_start_matches('/');
+        let (code, message) = match self.kind {
+            FindingKind::NameMissing => (
+                WarningCode::NameMissing,
+                format!("the source names nobody, so the persona is called \"{}\"", Persona::UNNAMED),
+            ),
+            FindingKind::AgeOutOfRange => {
+                (WarningCode::AgeOutOfRange, format!("age was outside 0 to {MAX_AGE} and was removed"))
+            }
+            FindingKind::Truncated { chars, max } => {
+                (WarningCode::Truncated, format!("{name} had {chars} characters and was cut to {max}"))
+            }
+            FindingKind::TooManyItems { count, max } => {
+                (WarningCode::TooManyItems, format!("{name} had {count} items; the first {max} were kept"))
+            }
+            FindingKind::DuplicatesRemoved { removed } => (
+                WarningCode::DuplicatesRemoved,
+                format!("{name} repeated {removed} item(s); each is kept once"),
+            ),
+        };
+        Warning { field: self.field.clone(), code, message }
+    }
+
+    fn violation(&self) -> Violation {
+        let name = self.field.trim_start_matches('/');
+        let message = match self.kind {
+            FindingKind::NameMissing => "name must not be empty".to_owned(),
+            FindingKind::AgeOutOfRange => format!("age must be between 0 and {MAX_AGE}, or null"),
+            FindingKind::Truncated { chars, max } => {
+                format!("{name} has {chars} characters; at most {max} are allowed")
+            }
+            FindingKind::TooManyItems { count, max } => {
+                format!("{name} has {count} items; at most {max} are allowed")
+            }
+            FindingKind::DuplicatesRemoved { removed } => format!("{name} repeats {removed} item(s)"),
+        };
+        Violation { field: self.field.clone(), message }
+    }
+}
+
+impl Persona {
+    /// Repairs a model's draft into a persona, with a warning for every change that lost
+    /// information or that a reviewer should know about. Never fails: a draft with no name gets
+    /// "Unnamed persona", never an invented one.
+    pub fn from_draft(draft: PersonaDraft) -> Normalised {
+        let (persona, findings) = normalise(draft);
+        Normalised { persona, warnings: findings.iter().map(Finding::warning).collect() }
+    }
+
+    /// Checks a client's persona. Whitespace is tidied, empty items dropped and repeated items
+    /// kept once, silently; anything else the rules would change is refused.
+    ///
+    /// # Errors
+    ///
+    /// Every [`Violation`]: an empty name, an age outside `0..=130`, a text over its limit, a list
+    /// over its limit.
+    pub fn parse(draft: PersonaDraft) -> Result<Self, Vec<Violation>> {
+        let (persona, findings) = normalise(draft);
+        let violations: Vec<Violation> =
+            findings.iter().filter(|f| f.loses_information()).map(Finding::violation).collect();
+        if violations.is_empty() { Ok(persona) } else { Err(violations) }
+    }
+}
+
+fn normalise(draft: PersonaDraft) -> (Persona, Vec<Finding>) {
+    let mut n = Normaliser::default();
+    let name = n.text("/name", draft.name.as_deref().unwrap_or_default(), MAX_SHORT_CHARS);
+    let name = if name.is_empty() {
+        n.found("/name", FindingKind::NameMissing);
+        Persona::UNNAMED.to_owned()
+    } else {
+        name
+    };
+    let age = match draft.age {
+        Some(age) if (0..=MAX_AGE).contains(&age) => u8::try_from(age).ok(),
+        Some(_) => {
+            n.found("/age", FindingKind::AgeOutOfRange);
+            None
+        }
+        None => None,
+    };
+    let persona = Persona {
+        name,
+        age,
+        occupation: n.optional("/occupation", draft.occupation, MAX_SHORT_CHARS),
+        location: n.optional("/location", draft.location, MAX_SHORT_CHARS),
+        background: n.text("/background", &draft.background, MAX_BACKGROUND_CHARS),
+        traits: n.list("/traits", draft.traits, MAX_ITEM_CHARS),
+        interests: n.list("/interests", draft.interests, MAX_ITEM_CHARS),
+        skills: n.list("/skills", draft.skills, MAX_ITEM_CHARS),
+        values: n.list("/values", draft.values, MAX_ITEM_CHARS),
+        goals: n.list("/goals", draft.goals, MAX_ITEM_CHARS),
+        languages: n.list("/languages", draft.languages, MAX_ITEM_CHARS),
+        communication_style: n.optional("/communication_style", draft.communication_style, MAX_STYLE_CHARS),
+        quotes: n.list("/quotes", draft.quotes, MAX_QUOTE_CHARS),
+        evidence: n.evidence(draft.evidence),
+    };
+    (persona, n.findings)
+}
+
+#[derive(Default)]
+struct Normaliser {
+    findings: Vec<Finding>,
+}
+
+impl Normaliser {
+    fn found(&mut self, field: &str, kind: FindingKind) {
+        self.findings.push(Finding { field: field.to_owned(), kind });
+    }
+
+    fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let value = collapse_whitespace(value);
+        match truncated(&value, max) {
+            Some(cut) => {
+                self.found(field, FindingKind::Truncated { chars: char_count(&value), max });
+                cut
+            }
+            None => value,
+        }
+    }
+
+    fn optional(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        value.map(|v| self.text(field, &v, max)).filter(|v| !v.is_empty())
+    }
+
+    fn list(&mut self, field: &str, items: Vec<String>, max_chars: usize) -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut kept = Vec::new();
+        let mut duplicates = 0;
+        for item in items {
+            let at = format!("{field}/{}", kept.len());
+            let item = self.text(&at, &item, max_chars);
+            if item.is_empty() {
+                continue;
+            }
+            if seen.insert(item.to_lowercase()) {
+                kept.push(item);
+            } else {
+                duplicates += 1;
+            }
+        }
+        if duplicates > 0 {
+            self.found(field, FindingKind::DuplicatesRemoved { removed: duplicates });
+        }
+        self.cap(field, kept, MAX_LIST_ITEMS)
+    }
+
+    fn evidence(&mut self, items: Vec<Evidence>) -> Vec<Evidence> {
+        let mut kept: Vec<Evidence> = Vec::new();
+        for item in items {
+            let at = format!("/evidence/{}", kept.len());
+            let evidence = Evidence {
+                field: self.text(&format!("{at}/field"), &item.field, MAX_EVIDENCE_FIELD_CHARS),
+                quote: self.text(&format!("{at}/quote"), &item.quote, MAX_QUOTE_CHARS),
+                source: self.text(&format!("{at}/source"), &item.source, MAX_EVIDENCE_SOURCE_CHARS),
+            };
+            // Evidence without a field or a quote supports nothing; an exact repeat adds nothing.
+            if evidence.field.is_empty() || evidence.quote.is_empty() || kept.contains(&evidence) {
+                continue;
+            }
+            kept.push(evidence);
+        }
+        self.cap("/evidence", kept, MAX_EVIDENCE)
+    }
+
+    fn cap<T>(&mut self, field: &str, mut items: Vec<T>, max: usize) -> Vec<T> {
+        if items.len() > max {
+            self.found(field, FindingKind::TooManyItems { count: items.len(), max });
+            items.truncate(max);
+        }
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests;

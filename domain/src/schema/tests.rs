@@ -1,0 +1,143 @@
+use jsonschema::Validator;
+use serde_json::json;
+
+use super::*;
+
+fn validator(schema: &Value) -> Validator {
+    jsonschema::validator_for(schema).expect("a valid JSON Schema")
+}
+
+/// Walks every object schema, so each strict rule can be checked everywhere.
+fn object_schemas(node: &Value, out: &mut Vec<Map<String, Value>>) {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("properties") {
+                out.push(map.clone());
+            }
+            map.values().for_each(|v| object_schemas(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| object_schemas(v, out)),
+        _ => {}
+    }
+}
+
+fn arrays_without_max_items(node: &Value) -> usize {
+    match node {
+        Value::Object(map) => {
+            let here = usize::from(map.get("type") == Some(&json!("array")) && !map.contains_key("maxItems"));
+            here + map.values().map(arrays_without_max_items).sum::<usize>()
+        }
+        Value::Array(items) => items.iter().map(arrays_without_max_items).sum(),
+        _ => 0,
+    }
+}
+
+fn sample_draft() -> Value {
+    json!({
+        "name": "Ada Lovelace", "age": 36, "occupation": "Mathematician", "location": "London",
+        "background": "Wrote the first published program.",
+        "traits": ["curious"], "interests": ["poetical science"], "skills": ["analysis"],
+        "values": ["rigour"], "goals": ["publish notes"], "languages": ["English", "French"],
+        "communication_style": "precise and vivid",
+        "quotes": ["That brain of mine is something more than merely mortal"],
+        "evidence": [{"field": "occupation", "quote": "I am a mathematician", "source": "block:0"}]
+    })
+}
+
+#[test]
+fn the_draft_schema_is_strict_everywhere() {
+    let schema = draft_schema();
+    assert_eq!(schema["type"], "object");
+    assert!(schema.get("$schema").is_none());
+    let mut objects = Vec::new();
+    object_schemas(&schema, &mut objects);
+    assert_eq!(objects.len(), 2, "the draft and its evidence item");
+    for object in objects {
+        assert_eq!(object["additionalProperties"], json!(false));
+        let keys: Vec<&String> = object["properties"].as_object().expect("properties").keys().collect();
+        let required: Vec<&str> = object["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+        assert_eq!(keys, required);
+    }
+    assert_eq!(arrays_without_max_items(&schema), 0);
+    assert!(!schema.to_string().contains("\"format\""));
+}
+
+#[test]
+fn the_draft_schema_keeps_the_persona_key_order() {
+    let schema = draft_schema();
+    let keys: Vec<&str> = schema["properties"].as_object().expect("properties").keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "name", "age", "occupation", "location", "background", "traits", "interests", "skills", "values",
+            "goals", "languages", "communication_style", "quotes", "evidence",
+        ]
+    );
+}
+
+#[test]
+fn the_draft_schema_makes_name_nullable() {
+    assert_eq!(draft_schema()["properties"]["name"]["type"], json!(["string", "null"]));
+}
+
+#[test]
+fn a_complete_draft_validates() {
+    let v = validator(&draft_schema());
+    let errors: Vec<String> = v.iter_errors(&sample_draft()).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_draft_with_a_null_name_validates() {
+    let mut draft = sample_draft();
+    draft["name"] = Value::Null;
+    draft["age"] = Value::Null;
+    assert!(validator(&draft_schema()).is_valid(&draft));
+}
+
+#[test]
+fn a_draft_missing_a_field_or_with_an_extra_one_is_invalid() {
+    let v = validator(&draft_schema());
+    let mut missing = sample_draft();
+    missing.as_object_mut().expect("object").remove("traits");
+    assert!(!v.is_valid(&missing));
+    let mut extra = sample_draft();
+    extra["nickname"] = json!("A");
+    assert!(!v.is_valid(&extra));
+    let mut extra_in_evidence = sample_draft();
+    extra_in_evidence["evidence"][0]["confidence"] = json!(0.9);
+    assert!(!v.is_valid(&extra_in_evidence));
+}
+
+#[test]
+fn a_draft_with_too_many_items_is_invalid() {
+    let mut draft = sample_draft();
+    draft["traits"] = json!(vec!["x"; 21]);
+    assert!(!validator(&draft_schema()).is_valid(&draft));
+}
+
+#[test]
+fn the_persona_schema_accepts_a_repaired_persona_and_carries_the_limits() {
+    let draft: PersonaDraft = serde_json::from_value(sample_draft()).expect("draft");
+    let persona = serde_json::to_value(Persona::from_draft(draft).persona).expect("json");
+    let schema = persona_schema();
+    assert!(validator(&schema).is_valid(&persona));
+    assert_eq!(schema["properties"]["age"]["maximum"], 130);
+    assert_eq!(schema["properties"]["traits"]["maxItems"], 20);
+    let mut too_old = persona.clone();
+    too_old["age"] = json!(131);
+    assert!(!validator(&schema).is_valid(&too_old));
+}
+
+#[test]
+fn the_stored_document_schema_accepts_a_document() {
+    use chrono::Utc;
+
+    use crate::{PersonaId, SourceCounts, StoredPersona};
+    let persona = Persona::from_draft(PersonaDraft { name: Some("Ada".into()), ..PersonaDraft::default() }).persona;
+    let id = PersonaId::parse("V1StGXR8_Z5jdHi6B-myT").expect("id");
+    let doc = StoredPersona::new(id, persona, SourceCounts::default(), Utc::now());
+    let json: Value = serde_json::from_slice(&doc.to_json()).expect("json");
+    let errors: Vec<String> = validator(&stored_document_schema()).iter_errors(&json).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -1,0 +1,334 @@
+//! The user's material: free-text blocks and links, parsed once at the edge.
+//!
+//! A [`SourceBundle`] can only be built by [`SourceBundle::parse`], so every bundle that reaches
+//! an extractor already obeys the input rules.
+
+use std::fmt;
+
+use thiserror::Error;
+use url::Url;
+
+use crate::limits::{MAX_BLOCK_CHARS, MAX_LINK_CHARS, MAX_LINKS, MAX_TEXT_BLOCKS, MAX_TOTAL_CHARS};
+use crate::text::{char_count, sanitise};
+
+/// Text blocks and links about one person, sanitised and within the limits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SourceBundle {
+    blocks: Vec<String>,
+    links: Vec<String>,
+}
+
+/// One way a request's material breaks the input rules. Messages name the offending block or
+/// link by its index and never repeat its content.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SourceError {
+    #[error("textBlocks must hold at least one block of text")]
+    NoTextBlocks,
+    #[error("textBlocks holds {count} blocks; at most {max} are allowed")]
+    TooManyTextBlocks { count: usize, max: usize },
+    #[error("textBlocks[{index}] is empty once whitespace and control characters are removed")]
+    EmptyTextBlock { index: usize },
+    #[error("textBlocks[{index}] has {chars} characters; at most {max} are allowed ({over} too many)", over = chars - max)]
+    TextBlockTooLong { index: usize, chars: usize, max: usize },
+    #[error("the text blocks have {chars} characters in total; at most {max} are allowed ({over} too many)", over = chars - max)]
+    TotalTextTooLong { chars: usize, max: usize },
+    #[error("links holds {count} links; at most {max} are allowed")]
+    TooManyLinks { count: usize, max: usize },
+    #[error("links[{index}] is empty")]
+    EmptyLink { index: usize },
+    #[error("links[{index}] has {chars} characters; at most {max} are allowed")]
+    LinkTooLong { index: usize, chars: usize, max: usize },
+    #[error("links[{index}] is not an absolute URL (expected something like https://example.com/page)")]
+    LinkNotUrl { index: usize },
+    #[error("links[{index}] must use http or https")]
+    LinkNotHttp { index: usize },
+}
+
+impl SourceError {
+    /// The JSON pointer, in the request body, of what this error is about.
+    pub fn pointer(&self) -> String {
+        match self {
+            Self::NoTextBlocks | Self::TooManyTextBlocks { .. } | Self::TotalTextTooLong { .. } => {
+                "/textBlocks".to_owned()
+            }
+            Self::EmptyTextBlock { index } | Self::TextBlockTooLong { index, .. } => {
+                format!("/textBlocks/{index}")
+            }
+            Self::TooManyLinks { .. } => "/links".to_owned(),
+            Self::EmptyLink { index }
+            | Self::LinkTooLong { index, .. }
+            | Self::LinkNotUrl { index }
+            | Self::LinkNotHttp { index } => format!("/links/{index}"),
+        }
+    }
+
+    /// Whether the error is about size, so a front door can answer 413 rather than 400.
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            Self::TooManyTextBlocks { .. }
+                | Self::TextBlockTooLong { .. }
+                | Self::TotalTextTooLong { .. }
+                | Self::TooManyLinks { .. }
+                | Self::LinkTooLong { .. }
+        )
+    }
+}
+
+impl SourceBundle {
+    /// Parses raw text blocks and links into a bundle.
+    ///
+    /// Text blocks: control characters other than newline and tab are removed, line endings become
+    /// `\n`, each block is trimmed; 1..=50 blocks of 1..=100,000 characters, 300,000 in total.
+    /// Links: trimmed and stripped of control characters; 0..=50 absolute http(s) URLs of at most
+    /// 2,048 characters; duplicates (after URL normalisation) keep their first place.
+    ///
+    /// # Errors
+    ///
+    /// Every rule that is broken, each as its own [`SourceError`], in input order.
+    pub fn parse(text_blocks: &[String], links: &[String]) -> Result<Self, Vec<SourceError>> {
+        let mut errors = Vec::new();
+
+        if text_blocks.is_empty() {
+            errors.push(SourceError::NoTextBlocks);
+        }
+        if text_blocks.len() > MAX_TEXT_BLOCKS {
+            errors.push(SourceError::TooManyTextBlocks { count: text_blocks.len(), max: MAX_TEXT_BLOCKS });
+        }
+        let mut blocks = Vec::with_capacity(text_blocks.len().min(MAX_TEXT_BLOCKS));
+        let mut total = 0;
+        for (index, raw) in text_blocks.iter().enumerate() {
+            let block = sanitise(raw).trim().to_owned();
+            let chars = char_count(&block);
+            total += chars;
+            if chars == 0 {
+                errors.push(SourceError::EmptyTextBlock { index });
+            } else if chars > MAX_BLOCK_CHARS {
+                errors.push(SourceError::TextBlockTooLong { index, chars, max: MAX_BLOCK_CHARS });
+            }
+            blocks.push(block);
+        }
+        if total > MAX_TOTAL_CHARS {
+            errors.push(SourceError::TotalTextTooLong { chars: total, max: MAX_TOTAL_CHARS });
+        }
+
+        if links.len() > MAX_LINKS {
+            errors.push(SourceError::TooManyLinks { count: links.len(), max: MAX_LINKS });
+        }
+        let mut parsed_links: Vec<String> = Vec::with_capacity(links.len().min(MAX_LINKS));
+        for (index, raw) in links.iter().enumerate() {
+            match parse_link(index, raw) {
+                Ok(link) => {
+                    if !parsed_links.contains(&link) {
+                        parsed_links.push(link);
+                    }
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(Self { blocks, links: parsed_links })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The sanitised text blocks, in input order.
+    pub fn text_blocks(&self) -> &[String] {
+        &self.blocks
+    }
+
+    /// The normalised, de-duplicated links, in input order.
+    pub fn links(&self) -> &[String] {
+        &self.links
+    }
+
+    /// Characters in all text blocks together.
+    pub fn total_chars(&self) -> usize {
+        self.blocks.iter().map(|b| char_count(b)).sum()
+    }
+}
+
+/// Shows sizes only: a bundle's content is the user's text and never goes into a log.
+impl fmt::Debug for SourceBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceBundle")
+            .field("blocks", &self.blocks.len())
+            .field("chars", &self.total_chars())
+            .field("links", &self.links.len())
+            .finish()
+    }
+}
+
+fn parse_link(index: usize, raw: &str) -> Result<String, SourceError> {
+    let link: String = raw.chars().filter(|c| !c.is_control()).collect();
+    let link = link.trim();
+    if link.is_empty() {
+        return Err(SourceError::EmptyLink { index });
+    }
+    let chars = char_count(link);
+    if chars > MAX_LINK_CHARS {
+        return Err(SourceError::LinkTooLong { index, chars, max: MAX_LINK_CHARS });
+    }
+    let url = Url::parse(link).map_err(|_| SourceError::LinkNotUrl { index })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(SourceError::LinkNotHttp { index });
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(SourceError::LinkNotUrl { index });
+    }
+    Ok(url.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn errors(blocks: &[&str], links: &[&str]) -> Vec<SourceError> {
+        SourceBundle::parse(&strings(blocks), &strings(links)).expect_err("should be rejected")
+    }
+
+    #[test]
+    fn a_plain_block_and_link_parse() {
+        let bundle = SourceBundle::parse(&strings(&["I am Ada."]), &strings(&["https://example.com/ada"]))
+            .expect("valid");
+        assert_eq!(bundle.text_blocks(), ["I am Ada."]);
+        assert_eq!(bundle.links(), ["https://example.com/ada"]);
+    }
+
+    #[test]
+    fn no_blocks_is_rejected() {
+        assert_eq!(errors(&[], &[]), [SourceError::NoTextBlocks]);
+    }
+
+    #[test]
+    fn too_many_blocks_is_rejected() {
+        let blocks = vec!["x"; MAX_TEXT_BLOCKS + 1];
+        assert_eq!(errors(&blocks, &[]), [SourceError::TooManyTextBlocks { count: 51, max: 50 }]);
+    }
+
+    #[test]
+    fn a_whitespace_only_block_is_empty_and_named_by_index() {
+        let errs = errors(&["fine", " \n\t\u{0} "], &[]);
+        assert_eq!(errs, [SourceError::EmptyTextBlock { index: 1 }]);
+        assert_eq!(errs[0].to_string(), "textBlocks[1] is empty once whitespace and control characters are removed");
+        assert_eq!(errs[0].pointer(), "/textBlocks/1");
+    }
+
+    #[test]
+    fn a_block_over_the_limit_says_by_how_much() {
+        let long = "é".repeat(MAX_BLOCK_CHARS + 5);
+        let errs = errors(&[&long], &[]);
+        assert_eq!(errs, [SourceError::TextBlockTooLong { index: 0, chars: 100_005, max: 100_000 }]);
+        assert!(errs[0].to_string().contains("5 too many"));
+        assert!(errs[0].is_too_large());
+    }
+
+    #[test]
+    fn a_block_at_the_limit_after_trimming_parses() {
+        let block = format!("  {}  ", "a".repeat(MAX_BLOCK_CHARS));
+        assert!(SourceBundle::parse(&[block], &[]).is_ok());
+    }
+
+    #[test]
+    fn the_total_is_limited_across_blocks() {
+        let block = "a".repeat(MAX_BLOCK_CHARS);
+        let errs = errors(&[&block, &block, &block, "b"], &[]);
+        assert_eq!(errs, [SourceError::TotalTextTooLong { chars: 300_001, max: 300_000 }]);
+    }
+
+    #[test]
+    fn control_characters_are_removed_and_line_endings_normalised() {
+        let bundle = SourceBundle::parse(&strings(&["a\r\nb\u{0}c\rd\te"]), &[]).expect("valid");
+        assert_eq!(bundle.text_blocks(), ["a\nbc\nd\te"]);
+    }
+
+    #[test]
+    fn too_many_links_is_rejected() {
+        let links = vec!["https://example.com"; MAX_LINKS + 1];
+        assert_eq!(errors(&["x"], &links), [SourceError::TooManyLinks { count: 51, max: 50 }]);
+    }
+
+    #[test]
+    fn relative_and_non_http_links_are_rejected_by_index() {
+        let errs = errors(&["x"], &["https://ok.example", "/relative/path", "ftp://example.com/a", "mailto:a@b.c", "  "]);
+        assert_eq!(
+            errs,
+            [
+                SourceError::LinkNotUrl { index: 1 },
+                SourceError::LinkNotHttp { index: 2 },
+                SourceError::LinkNotHttp { index: 3 },
+                SourceError::EmptyLink { index: 4 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_link_over_the_limit_is_rejected() {
+        let link = format!("https://example.com/{}", "a".repeat(MAX_LINK_CHARS));
+        assert_eq!(errors(&["x"], &[&link]), [SourceError::LinkTooLong { index: 0, chars: 2_068, max: 2_048 }]);
+    }
+
+    #[test]
+    fn duplicate_links_keep_their_first_place() {
+        let bundle = SourceBundle::parse(
+            &strings(&["x"]),
+            &strings(&["https://B.example/x", "https://a.example", " https://b.example/x ", "https://a.example/"]),
+        )
+        .expect("valid");
+        assert_eq!(bundle.links(), ["https://b.example/x", "https://a.example/"]);
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let errs = errors(&["", "ok", ""], &["nope"]);
+        assert_eq!(
+            errs,
+            [
+                SourceError::EmptyTextBlock { index: 0 },
+                SourceError::EmptyTextBlock { index: 2 },
+                SourceError::LinkNotUrl { index: 0 },
+            ]
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_text() {
+        let bundle = SourceBundle::parse(&strings(&["secret diary"]), &strings(&["https://private.example"]))
+            .expect("valid");
+        let shown = format!("{bundle:?}");
+        assert!(!shown.contains("secret") && !shown.contains("private"), "{shown}");
+    }
+
+    proptest! {
+        #[test]
+        fn every_block_with_visible_text_parses(blocks in prop::collection::vec("[ \t\n]*[a-zA-Z0-9éß]{1,40}[ \t\n]*", 1..10)) {
+            let bundle = SourceBundle::parse(&blocks, &[]).expect("valid");
+            for (parsed, raw) in bundle.text_blocks().iter().zip(&blocks) {
+                prop_assert_eq!(parsed, raw.trim());
+            }
+        }
+
+        #[test]
+        fn parsed_blocks_hold_no_control_characters(raw in ".{1,200}") {
+            if let Ok(bundle) = SourceBundle::parse(&[raw], &[]) {
+                prop_assert!(bundle.text_blocks()[0].chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
+            }
+        }
+
+        #[test]
+        fn every_http_url_parses(host in "[a-z]{1,20}\\.(com|org|example)", path in "(/[a-z0-9]{1,10}){0,4}", https in any::<bool>()) {
+            let scheme = if https { "https" } else { "http" };
+            let link = format!("{scheme}://{host}{path}");
+            let bundle = SourceBundle::parse(&["x".to_owned()], &[link]).expect("valid");
+            prop_assert_eq!(bundle.links().len(), 1);
+        }
+    }
+}
