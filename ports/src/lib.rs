@@ -1,1 +1,19 @@
-//! stub
+//! The driven ports and the use cases that drive them.
+//!
+//! - [`PersonaExtractor`]: turns a [`SourceBundle`] into a [`PersonaDraft`] (an LLM, or the mock).
+//! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
+//! - [`PersonaService`]: process, save and get, written once against the two ports.
+//!
+//! This crate knows no vendor, no HTTP and no runtime: adapters implement the traits, front doors
+//! call the service.
+
+mod extractor;
+mod service;
+mod store;
+
+pub use extractor::{ExtractError, Extraction, PersonaExtractor, Usage};
+pub use service::{PersonaService, Processed};
+pub use store::{PersonaStore, StoreError};
+
+// The domain types every port speaks, re-exported so adapters need one import path.
+pub use persona_domain::{Persona, PersonaDraft, PersonaId, SourceBundle, StoredPersona};

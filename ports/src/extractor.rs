@@ -1,0 +1,72 @@
+//! The extractor port: material in, persona draft out.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use persona_domain::{PersonaDraft, SourceBundle};
+use thiserror::Error;
+
+/// Turns a person's material into a draft persona.
+///
+/// Implementations: the OpenAI-compatible LLM adapter and the deterministic mock.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait PersonaExtractor: Send + Sync + Debug + 'static {
+    /// A short, stable name for logs and health (`"mock"`, `"openai"`).
+    fn name(&self) -> &'static str;
+
+    /// Extracts a draft persona from `bundle`.
+    ///
+    /// The draft is raw: the caller applies the domain's rules to it. The same bundle MAY give
+    /// different drafts on different calls (an LLM is not deterministic); a deterministic adapter
+    /// MUST give the same draft every time.
+    ///
+    /// # Errors
+    ///
+    /// - MUST return [`ExtractError::RateLimited`] when the upstream refuses for rate, with how
+    ///   long to wait when the upstream says so.
+    /// - MUST return [`ExtractError::Timeout`] when no answer came within the adapter's deadline.
+    /// - MUST return [`ExtractError::Unavailable`] when the upstream cannot serve (down, overloaded,
+    ///   misconfigured, out of quota), saying whether trying again later may help.
+    /// - MUST return [`ExtractError::Refused`] when the model declines the material.
+    /// - MUST return [`ExtractError::InvalidOutput`] when the model's answer stayed unusable (not
+    ///   JSON, or not of the draft schema) after the adapter's own retries.
+    /// - MUST NOT put the user's text into any error.
+    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractError>;
+}
+
+/// A draft and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extraction {
+    pub draft: PersonaDraft,
+    pub usage: Usage,
+}
+
+/// What an extraction cost, summed over every attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    /// The model that answered (`"mock"` for the mock).
+    pub model: String,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    /// Calls made to the model, retries included.
+    pub attempts: u32,
+}
+
+/// Why an extraction failed. Messages carry no user text.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ExtractError {
+    #[error("the model's service is rate limiting requests")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("the model did not answer in time")]
+    Timeout,
+    #[error("the model's service is unavailable: {reason}")]
+    Unavailable { retryable: bool, reason: String },
+    #[error("the model declined to process the material")]
+    Refused,
+    #[error("the model's answer stayed invalid: {reason}")]
+    InvalidOutput { reason: String },
+    #[error("unexpected extractor failure: {0}")]
+    Unexpected(String),
+}

@@ -1,0 +1,112 @@
+//! [`PersonaService`]: the three use cases, written once against the ports.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use persona_domain::{Persona, PersonaId, SourceBundle, SourceCounts, StoredPersona, Warning};
+use tracing::{info, warn};
+
+use crate::extractor::{ExtractError, PersonaExtractor, Usage};
+use crate::store::{PersonaStore, StoreError};
+
+/// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
+/// collision is already astronomically unlikely; more than one means the store is misbehaving.
+const MAX_ID_ATTEMPTS: u32 = 3;
+
+/// The use cases: process material into a persona, save an approved one, get a saved one.
+#[derive(Debug, Clone)]
+pub struct PersonaService {
+    extractor: Arc<dyn PersonaExtractor>,
+    store: Arc<dyn PersonaStore>,
+}
+
+/// The outcome of processing: a checked persona, what the rules changed, and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub persona: Persona,
+    pub warnings: Vec<Warning>,
+    pub usage: Usage,
+    /// Whether the answer came from a cache rather than the extractor.
+    pub cached: bool,
+}
+
+impl PersonaService {
+    pub fn new(extractor: Arc<dyn PersonaExtractor>, store: Arc<dyn PersonaStore>) -> Self {
+        Self { extractor, store }
+    }
+
+    /// The extractor's name, for health and logs.
+    pub fn extractor_name(&self) -> &'static str {
+        self.extractor.name()
+    }
+
+    /// The store's name, for health and logs.
+    pub fn store_name(&self) -> &'static str {
+        self.store.name()
+    }
+
+    /// Extracts a draft from `bundle` and applies the domain's rules to it.
+    ///
+    /// # Errors
+    ///
+    /// The extractor's error, unchanged.
+    #[tracing::instrument(name = "process", skip_all, fields(extractor = self.extractor.name(), blocks = bundle.text_blocks().len(), links = bundle.links().len()))]
+    pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractError> {
+        let extraction = self.extractor.extract(bundle).await?;
+        let normalised = Persona::from_draft(extraction.draft);
+        info!(
+            model = %extraction.usage.model,
+            attempts = extraction.usage.attempts,
+            prompt_tokens = extraction.usage.prompt_tokens,
+            completion_tokens = extraction.usage.completion_tokens,
+            warnings = normalised.warnings.len(),
+            "persona extracted"
+        );
+        Ok(Processed {
+            persona: normalised.persona,
+            warnings: normalised.warnings,
+            usage: extraction.usage,
+            cached: false,
+        })
+    }
+
+    /// Saves an approved persona under a fresh id. A taken id is never overwritten: the save
+    /// draws a new id and tries again.
+    ///
+    /// # Errors
+    ///
+    /// The store's error; [`StoreError::Unexpected`] if the store reports every fresh id as taken.
+    #[tracing::instrument(name = "save", skip_all, fields(store = self.store.name()))]
+    pub async fn save(&self, persona: Persona, source: SourceCounts) -> Result<StoredPersona, StoreError> {
+        for _ in 0..MAX_ID_ATTEMPTS {
+            let document = StoredPersona::new(fresh_id(), persona.clone(), source, Utc::now());
+            match self.store.create(&document).await {
+                Ok(()) => {
+                    info!(persona_id = %document.id(), bytes = document.metadata().file_size, "persona saved");
+                    return Ok(document);
+                }
+                Err(StoreError::AlreadyExists) => warn!("fresh persona id already taken; drawing another"),
+                Err(error) => return Err(error),
+            }
+        }
+        Err(StoreError::Unexpected(format!("the store reported {MAX_ID_ATTEMPTS} fresh ids as taken")))
+    }
+
+    /// Reads a saved persona.
+    ///
+    /// # Errors
+    ///
+    /// The store's error, unchanged.
+    #[tracing::instrument(name = "get", skip_all, fields(store = self.store.name(), persona_id = %id))]
+    pub async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
+        self.store.get(id).await
+    }
+}
+
+fn fresh_id() -> PersonaId {
+    let id = nanoid::format(nanoid::rngs::default, &PersonaId::ALPHABET, PersonaId::LEN);
+    PersonaId::parse(&id).expect("nanoid draws from the persona id alphabet")
+}
+
+#[cfg(test)]
+mod tests;
