@@ -1,0 +1,168 @@
+//! Reading a JSON request body: size, media type, syntax, shape, in that order, each with an
+//! error that says what to fix and never repeats what was sent.
+
+use std::sync::LazyLock;
+
+use jsonschema::Validator;
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::dto::{ProcessRequest, SaveRequest};
+use crate::error::{ApiError, Detail, ErrorCode};
+use crate::http::Request;
+
+/// The largest request body accepted, in bytes (1 MiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// At most this many shape errors are listed in one answer.
+const MAX_DETAILS: usize = 20;
+
+/// A request body type with its JSON Schema validator, compiled once.
+pub(crate) trait JsonBody: DeserializeOwned + JsonSchema {
+    fn validator() -> &'static Validator;
+}
+
+static PROCESS: LazyLock<Validator> = LazyLock::new(validator_for::<ProcessRequest>);
+static SAVE: LazyLock<Validator> = LazyLock::new(validator_for::<SaveRequest>);
+
+impl JsonBody for ProcessRequest {
+    fn validator() -> &'static Validator {
+        &PROCESS
+    }
+}
+
+impl JsonBody for SaveRequest {
+    fn validator() -> &'static Validator {
+        &SAVE
+    }
+}
+
+/// The JSON Schema a body of type `T` must match.
+pub fn request_schema<T: JsonSchema>() -> Value {
+    SchemaSettings::draft2020_12().for_deserialize().into_generator().into_root_schema_for::<T>().to_value()
+}
+
+fn validator_for<T: JsonSchema>() -> Validator {
+    jsonschema::validator_for(&request_schema::<T>()).expect("schemas generated from our types are valid")
+}
+
+/// Reads `request`'s body as a `T`.
+pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is over {MAX_BODY_BYTES} bytes (1 MiB); send less material in one request"),
+        ));
+    }
+    if !is_json(request.header("content-type")) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the request body as JSON with the header Content-Type: application/json",
+        ));
+    }
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "the request body is empty; send a JSON object"));
+    }
+    let value: Value = serde_json::from_slice(&request.body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("the request body is not valid JSON (line {}, column {})", e.line(), e.column()),
+        )
+    })?;
+    let details: Vec<Detail> = T::validator()
+        .iter_errors(&value)
+        .take(MAX_DETAILS)
+        .map(|e| Detail { field: e.instance_path().to_string(), message: e.masked().to_string() })
+        .collect();
+    if !details.is_empty() {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "the request body does not have the expected shape")
+            .with_details(details));
+    }
+    // The schema was generated from `T`, so this only fails if the two drift apart.
+    serde_json::from_value(value).map_err(|_| {
+        ApiError::new(ErrorCode::InvalidRequest, "the request body does not have the expected shape")
+    })
+}
+
+/// `application/json`, with any parameters (`; charset=utf-8`), in any case.
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(content_type: Option<&str>, body: &str) -> Request {
+        let request = Request::new("POST", "/api/process-persona").with_body(body);
+        match content_type {
+            Some(ct) => request.with_header("Content-Type", ct),
+            None => request,
+        }
+    }
+
+    fn error(request: &Request) -> ApiError {
+        read::<ProcessRequest>(request).expect_err("rejected")
+    }
+
+    #[test]
+    fn a_valid_body_is_read() {
+        let body = read::<ProcessRequest>(&post(Some("application/json"), r#"{"textBlocks":["hi"]}"#)).expect("read");
+        assert_eq!(body, ProcessRequest { text_blocks: vec!["hi".into()], links: vec![] });
+    }
+
+    #[test]
+    fn json_with_parameters_and_any_case_is_json() {
+        assert!(is_json(Some("Application/JSON; charset=utf-8")));
+        assert!(!is_json(Some("text/plain")));
+        assert!(!is_json(Some("application/jsonp")));
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn another_media_type_is_415() {
+        assert_eq!(error(&post(Some("text/plain"), "{}")).code, ErrorCode::UnsupportedMediaType);
+        assert_eq!(error(&post(None, "{}")).code, ErrorCode::UnsupportedMediaType);
+    }
+
+    #[test]
+    fn an_oversized_body_is_413() {
+        let big = format!(r#"{{"textBlocks":["{}"]}}"#, "a".repeat(MAX_BODY_BYTES));
+        assert_eq!(error(&post(Some("application/json"), &big)).code, ErrorCode::PayloadTooLarge);
+    }
+
+    #[test]
+    fn broken_json_says_where_but_not_what() {
+        let e = error(&post(Some("application/json"), "{\"textBlocks\": [\"my secret\""));
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        assert!(!e.message.contains("secret"));
+    }
+
+    #[test]
+    fn an_empty_body_is_named_as_such() {
+        assert_eq!(error(&post(Some("application/json"), " ")).message, "the request body is empty; send a JSON object");
+    }
+
+    #[test]
+    fn shape_errors_list_each_place_without_the_values() {
+        let e = error(&post(Some("application/json"), r#"{"textBlocks":["ok", 42, "my secret"], "links":"my other secret", "extra":1}"#));
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
+        assert!(fields.contains(&"/textBlocks/1"), "{fields:?}");
+        assert!(fields.contains(&"/links"), "{fields:?}");
+        assert!(fields.contains(&""), "the unknown property is reported at the root: {fields:?}");
+        let all = format!("{:?}", e.details);
+        assert!(!all.contains("secret") && !all.contains("42"), "{all}");
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let e = error(&post(Some("application/json"), r#"{"links":[]}"#));
+        assert!(e.details.iter().any(|d| d.message.contains("textBlocks")), "{:?}", e.details);
+    }
+}

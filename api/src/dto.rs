@@ -1,0 +1,75 @@
+//! Request and response bodies: the wire types of the API.
+
+use persona_domain::{Metadata, Persona, PersonaDraft, PersonaId, SourceCounts, Warning};
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/process-persona`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProcessRequest {
+    /// Free-text blocks about one person: 1 to 50, each up to 100,000 characters, 300,000 in all.
+    pub text_blocks: Vec<String>,
+    /// Absolute http(s) links about the person: up to 50, each up to 2,048 characters.
+    #[serde(default)]
+    pub links: Vec<String>,
+}
+
+/// `POST /api/save-persona`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    /// The reviewed persona, as process-persona returned it (edited or not).
+    pub persona: PersonaDraft,
+    /// How much material the persona came from, for the metadata.
+    #[serde(default)]
+    pub source: Option<SourceCounts>,
+}
+
+/// `data` of a process-persona answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ProcessData {
+    pub persona: Persona,
+    /// What the rules changed in the model's draft.
+    pub warnings: Vec<Warning>,
+    pub usage: UsageData,
+}
+
+/// What a process-persona call cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct UsageData {
+    pub model: String,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    /// Calls made to the model, retries included.
+    pub attempts: u32,
+    /// Whether the persona came from a cache rather than the model.
+    pub cached: bool,
+}
+
+/// `data` of a save-persona answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct SaveData {
+    pub id: PersonaId,
+    pub metadata: Metadata,
+}
+
+/// `data` of a get-persona answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct GetData {
+    pub id: PersonaId,
+    pub persona: Persona,
+    pub metadata: Metadata,
+}
+
+/// `data` of a health answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct HealthData {
+    pub status: &'static str,
+    /// `mock` when `USE_MOCK_DATA` is on, else `real`.
+    pub mode: &'static str,
+    /// The extractor adapter in use (`mock`, `openai`).
+    pub extractor: &'static str,
+    /// The store adapter in use (`memory`, `fs`, `supabase`).
+    pub store: &'static str,
+    pub version: &'static str,
+}

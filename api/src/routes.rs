@@ -1,0 +1,69 @@
+//! The operations of the API and where each lives.
+
+/// One operation of the API. A front door that already knows its operation (a Netlify function
+/// knows its own name) hands it to [`crate::Api::handle_operation`]; others route by path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ProcessPersona,
+    SavePersona,
+    GetPersona,
+    Health,
+}
+
+impl Operation {
+    pub const ALL: [Self; 4] = [Self::ProcessPersona, Self::SavePersona, Self::GetPersona, Self::Health];
+
+    /// The operation's name: the last path segment and the Netlify function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ProcessPersona => "process-persona",
+            Self::SavePersona => "save-persona",
+            Self::GetPersona => "get-persona",
+            Self::Health => "health",
+        }
+    }
+
+    /// The one method the operation answers (besides `OPTIONS`).
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::ProcessPersona | Self::SavePersona => "POST",
+            Self::GetPersona | Self::Health => "GET",
+        }
+    }
+
+    pub fn path(self) -> String {
+        format!("/api/{}", self.name())
+    }
+
+    /// The operation named `name`, e.g. a Netlify function's name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// The operation at `path` (`/api/NAME`, one trailing slash tolerated).
+    pub fn from_path(path: &str) -> Option<Self> {
+        let name = path.strip_prefix("/api/")?;
+        Self::from_name(name.strip_suffix('/').unwrap_or(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_found_at_its_path_and_by_its_name() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::from_path(&op.path()), Some(op));
+            assert_eq!(Operation::from_path(&format!("{}/", op.path())), Some(op));
+            assert_eq!(Operation::from_name(op.name()), Some(op));
+        }
+    }
+
+    #[test]
+    fn other_paths_are_no_operation() {
+        for path in ["/", "/api", "/api/", "/api/process-persona/x", "/process-persona", "/api/PROCESS-PERSONA"] {
+            assert_eq!(Operation::from_path(path), None, "{path}");
+        }
+    }
+}
