@@ -44,8 +44,27 @@ pub fn request_schema<T: JsonSchema>() -> Value {
     SchemaSettings::draft2020_12().for_deserialize().into_generator().into_root_schema_for::<T>().to_value()
 }
 
+/// Validates shape only (types, required and unknown fields): the domain's parsers check every
+/// limit afterwards, all at once, with messages that say by how much, so the schema's own limit
+/// keywords are left out here.
 fn validator_for<T: JsonSchema>() -> Validator {
-    jsonschema::validator_for(&request_schema::<T>()).expect("schemas generated from our types are valid")
+    let mut schema = request_schema::<T>();
+    strip_limits(&mut schema);
+    jsonschema::validator_for(&schema).expect("schemas generated from our types are valid")
+}
+
+fn strip_limits(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            // `minimum` stays: it is how the schema says an unsigned count cannot be negative.
+            for keyword in ["maxItems", "minItems", "maxLength", "minLength", "maximum"] {
+                map.remove(keyword);
+            }
+            map.values_mut().for_each(strip_limits);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_limits),
+        _ => {}
+    }
 }
 
 /// Reads `request`'s body as a `T`.

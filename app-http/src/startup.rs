@@ -1,0 +1,123 @@
+//! [`Application`]: the actix server over the shared API.
+
+use std::io;
+use std::net::TcpListener;
+
+pub use actix_web::dev::ServerHandle;
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use persona_api::{Api, MAX_BODY_BYTES, Request};
+use tracing::info;
+
+use crate::config::Config;
+use crate::wiring::{self, WiringError};
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: io::Error },
+}
+
+impl Application {
+    /// Builds the adapters and binds `HOST:PORT` (port 0 picks a free one).
+    ///
+    /// # Errors
+    ///
+    /// When the adapters cannot be built or the address cannot be bound.
+    pub fn build(config: &Config) -> Result<Self, StartError> {
+        let api = wiring::build_api(config)?;
+        let address = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind { address, source })?;
+        Self::with_listener(api, listener).map_err(|source| StartError::Bind { address: "listener".into(), source })
+    }
+
+    /// Serves `api` on an already bound `listener`.
+    ///
+    /// # Errors
+    ///
+    /// When the listener cannot be handed to the server.
+    pub fn with_listener(api: Api, listener: TcpListener) -> io::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let api = web::Data::new(api);
+        // actix-web stops gracefully on SIGINT and SIGTERM: it stops accepting, lets requests in
+        // flight finish (up to the shutdown timeout) and then returns from `run_until_stopped`.
+        let server = actix_web::HttpServer::new(move || App::new().app_data(api.clone()).default_service(web::to(forward)))
+            .shutdown_timeout(30)
+            .listen(listener)?
+            .run();
+        info!(port, "persona-server listening");
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that stops the server (gracefully, or not) from elsewhere, e.g. a test.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the process receives SIGINT or SIGTERM.
+    ///
+    /// # Errors
+    ///
+    /// When the server fails while running.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Hands every request to the shared API as a neutral request and writes its answer back.
+async fn forward(request: HttpRequest, mut payload: web::Payload, api: web::Data<Api>) -> HttpResponse {
+    // Read at most one byte past the limit: enough for the API to refuse with 413, without
+    // buffering an unbounded body.
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(bytes) => {
+                let room = MAX_BODY_BYTES + 1 - body.len();
+                body.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                if body.len() > MAX_BODY_BYTES {
+                    break;
+                }
+            }
+            // The client went away or sent a broken body; the API answers what it received.
+            Err(_) => break,
+        }
+    }
+    let neutral = Request {
+        method: request.method().as_str().to_owned(),
+        path: request.path().to_owned(),
+        query: Some(request.query_string().to_owned()).filter(|q| !q.is_empty()),
+        headers: request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect(),
+        body,
+    };
+    let answer = api.handle(neutral).await;
+    let mut response = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (name, value) in answer.headers {
+        response.insert_header((name, value));
+    }
+    response.body(answer.body)
+}

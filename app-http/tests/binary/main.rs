@@ -1,0 +1,121 @@
+//! The real `persona-server` binary, started as a user would start it: environment, `.env`,
+//! signals, and a data folder that outlives the process.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts the binary in `cwd` with `vars`, on a free port, and waits until health answers.
+    async fn start(cwd: &Path, vars: &[(&str, &str)]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_persona-server"));
+        command
+            .current_dir(cwd)
+            .env_clear()
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("persona-server starts");
+        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while reqwest::get(server.url("/api/health")).await.is_err() {
+            assert!(Instant::now() < deadline, "persona-server did not answer within 30 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and returns whether the process exited successfully.
+    fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success());
+        self.child.wait().expect("waited").success()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn json(response: reqwest::Response) -> (u16, Value) {
+    (response.status().as_u16(), response.json().await.expect("json body"))
+}
+
+#[tokio::test]
+async fn on_embedded_defaults_a_saved_persona_survives_sigterm_and_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), &[]).await;
+    let client = reqwest::Client::new();
+
+    let (status, processed) = json(
+        client
+            .post(server.url("/api/process-persona"))
+            .json(&json!({ "textBlocks": ["My name is Ada Lovelace. I am 36 years old."], "links": [] }))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert_eq!(status, 200, "{processed:?}");
+    let persona = processed["data"]["persona"].clone();
+    assert_eq!(persona["name"], "Ada Lovelace");
+
+    let (status, saved) =
+        json(client.post(server.url("/api/save-persona")).json(&json!({ "persona": persona })).send().await.expect("sent"))
+            .await;
+    assert_eq!(status, 201, "{saved:?}");
+    let id = saved["data"]["id"].as_str().expect("id").to_owned();
+    assert!(dir.path().join("data").join(format!("{id}.json")).is_file(), "the default data folder is ./data");
+
+    assert!(server.terminate(), "SIGTERM stops the server cleanly");
+
+    let server = Server::start(dir.path(), &[]).await;
+    let (status, got) = json(reqwest::get(server.url(&format!("/api/get-persona?id={id}"))).await.expect("sent")).await;
+    assert_eq!(status, 200, "{got:?}");
+    assert_eq!(got["data"]["persona"], persona);
+}
+
+#[tokio::test]
+async fn a_dot_env_file_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(".env"), "USE_MOCK_DATA=true\n").expect("write .env");
+    let server = Server::start(dir.path(), &[]).await;
+    let (_, health) = json(reqwest::get(server.url("/api/health")).await.expect("sent")).await;
+    assert_eq!(health["data"]["mode"], "mock");
+    assert_eq!(health["data"]["store"], "memory");
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_the_start_and_names_the_variable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_persona-server"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("USE_MOCK_DATA", "perhaps")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let logged = String::from_utf8_lossy(&output.stdout);
+    assert!(logged.contains("USE_MOCK_DATA must be true or false"), "{logged}");
+}

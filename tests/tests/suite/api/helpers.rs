@@ -1,0 +1,108 @@
+//! `spawn_app()`: the real application on a free port, and typed request helpers.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use persona_app_http::startup::ServerHandle;
+use persona_app_http::{Application, Config, telemetry};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    handle: ServerHandle,
+    _dir: Option<TempDir>,
+}
+
+/// Starts the application with `vars` on top of a free port and a fresh data folder.
+pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_owned();
+    let mut app = spawn_app_in(&path, vars).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts the application over an existing data folder (for restarts).
+pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        telemetry::init();
+    }
+    let mut map: HashMap<String, String> = HashMap::from([
+        ("HOST".into(), "127.0.0.1".into()),
+        ("PORT".into(), "0".into()),
+        ("PERSONA_DATA_DIR".into(), data_dir.display().to_string()),
+    ]);
+    map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let config = Config::from_lookup(|name| map.get(name).cloned()).expect("config");
+    let app = Application::build(&config).expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), data_dir: data_dir.to_owned(), handle, _dir: None }
+}
+
+/// A response read whole: status, headers, and the body as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The error code of an error envelope.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
+        Answer { status, headers, body }
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Answer {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn process(&self, blocks: &[&str], links: &[&str]) -> Answer {
+        self.post_json("/api/process-persona", &json!({ "textBlocks": blocks, "links": links })).await
+    }
+
+    pub async fn save(&self, persona: &Value) -> Answer {
+        self.post_json("/api/save-persona", &json!({ "persona": persona, "source": { "blocks": 1, "links": 0 } }))
+            .await
+    }
+
+    pub async fn get_persona(&self, id: &str) -> Answer {
+        self.send(self.client.get(self.url("/api/get-persona")).query(&[("id", id)])).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    /// Stops the server gracefully and waits until it has.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+pub const MAYA: &str = "Hi, my name is Maya Patel. I'm 34 years old and I work as a product designer. \
+I live in Berlin. I love climbing, jazz and Korean cooking. I speak English and German.";

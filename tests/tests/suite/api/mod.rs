@@ -1,0 +1,8 @@
+//! Black-box tests of the actix front door: a real server on port 0, spoken to over HTTP.
+
+mod cors;
+mod errors;
+mod helpers;
+mod persistence;
+mod process;
+mod save_get;
