@@ -7,6 +7,7 @@
 //! - a crash mid-write leaves at most a stray `.tmp*` file, never a half document under an id;
 //! - an existing id is never overwritten, even by two processes racing for it;
 //! - saves of different ids never touch each other's files.
+//!
 //! The folder is synced after the link, so a create that returned `Ok` survives a power cut.
 
 use std::io::{self, Write};
@@ -65,7 +66,10 @@ impl PersonaStore for FsStore {
         let bytes = document.to_json();
         let size = bytes.len() as u64;
         if size > MAX_DOCUMENT_BYTES {
-            return Err(StoreError::TooLarge { size, max: MAX_DOCUMENT_BYTES });
+            return Err(StoreError::TooLarge {
+                size,
+                max: MAX_DOCUMENT_BYTES,
+            });
         }
         let dir = self.dir.clone();
         let path = self.path_of(document.id());
@@ -88,12 +92,17 @@ impl PersonaStore for FsStore {
 
 /// Writes `bytes` to a new file at `path`, atomically and without overwriting.
 fn write_new(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let mut temp = tempfile::Builder::new().prefix(".tmp").tempfile_in(dir).map_err(|e| io_error(&e))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(&e))?;
     temp.write_all(bytes).map_err(|e| io_error(&e))?;
     temp.as_file().sync_all().map_err(|e| io_error(&e))?;
     match temp.persist_noclobber(path) {
         Ok(_) => {}
-        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => return Err(StoreError::AlreadyExists),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(StoreError::AlreadyExists);
+        }
         Err(e) => return Err(io_error(&e.error)),
     }
     sync_dir(dir).map_err(|e| io_error(&e))
@@ -117,7 +126,8 @@ fn remove_stale_temp_files(dir: &Path) -> io::Result<()> {
             continue;
         }
         let modified = entry.metadata().and_then(|m| m.modified());
-        let stale = modified.is_ok_and(|m| now.duration_since(m).unwrap_or_default() > STALE_TEMP_AGE);
+        let stale =
+            modified.is_ok_and(|m| now.duration_since(m).unwrap_or_default() > STALE_TEMP_AGE);
         if stale && let Err(e) = std::fs::remove_file(entry.path()) {
             warn!(error = %e, "could not remove a stale temporary file");
         }
@@ -128,13 +138,18 @@ fn remove_stale_temp_files(dir: &Path) -> io::Result<()> {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Unexpected(format!("file task failed: {e}")))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Unexpected(format!("file task failed: {e}")))?
 }
 
 /// Disk trouble: a full or read-only disk may clear up, so it is reported as retryable.
 fn io_error(e: &io::Error) -> StoreError {
     error!(error = %e, kind = ?e.kind(), "file store I/O failed");
-    StoreError::Unavailable { retryable: true, reason: format!("file store I/O failed ({:?})", e.kind()) }
+    StoreError::Unavailable {
+        retryable: true,
+        reason: format!("file store I/O failed ({:?})", e.kind()),
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,17 @@ use persona_domain::{Persona, PersonaDraft, SourceCounts};
 use super::*;
 
 fn document(id: &str, name: &str) -> StoredPersona {
-    let persona = Persona::from_draft(PersonaDraft { name: Some(name.into()), ..PersonaDraft::default() }).persona;
-    StoredPersona::new(PersonaId::parse(id).expect("id"), persona, SourceCounts::default(), Utc::now())
+    let persona = Persona::from_draft(PersonaDraft {
+        name: Some(name.into()),
+        ..PersonaDraft::default()
+    })
+    .persona;
+    StoredPersona::new(
+        PersonaId::parse(id).expect("id"),
+        persona,
+        SourceCounts::default(),
+        Utc::now(),
+    )
 }
 
 fn file_names(dir: &Path) -> Vec<String> {
@@ -28,7 +37,10 @@ async fn a_create_leaves_exactly_one_file_named_after_the_id() {
     let doc = document("V1StGXR8_Z5jdHi6B-myT", "Ada");
     store.create(&doc).await.expect("created");
     assert_eq!(file_names(dir.path()), ["V1StGXR8_Z5jdHi6B-myT.json"]);
-    assert_eq!(std::fs::read(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json")).expect("read"), doc.to_json());
+    assert_eq!(
+        std::fs::read(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json")).expect("read"),
+        doc.to_json()
+    );
 }
 
 #[cfg(unix)]
@@ -37,8 +49,14 @@ async fn documents_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let store = FsStore::open(dir.path()).expect("open");
-    store.create(&document("V1StGXR8_Z5jdHi6B-myT", "Ada")).await.expect("created");
-    let mode = std::fs::metadata(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json")).expect("meta").permissions().mode();
+    store
+        .create(&document("V1StGXR8_Z5jdHi6B-myT", "Ada"))
+        .await
+        .expect("created");
+    let mode = std::fs::metadata(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json"))
+        .expect("meta")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
 
@@ -71,9 +89,16 @@ async fn racing_creates_of_one_id_leave_exactly_one_whole_winner() {
         }
     }
     assert_eq!(winners.len(), 1);
-    let stored = store.get(&PersonaId::parse(id).expect("id")).await.expect("readable");
+    let stored = store
+        .get(&PersonaId::parse(id).expect("id"))
+        .await
+        .expect("readable");
     assert_eq!(stored, winners[0]);
-    assert_eq!(file_names(dir.path()), [format!("{id}.json")], "no temporary file is left behind");
+    assert_eq!(
+        file_names(dir.path()),
+        [format!("{id}.json")],
+        "no temporary file is left behind"
+    );
 }
 
 #[tokio::test]
@@ -82,9 +107,16 @@ async fn a_damaged_document_is_an_error_not_a_persona() {
     let store = FsStore::open(dir.path()).expect("open");
     let doc = document("V1StGXR8_Z5jdHi6B-myT", "Ada");
     let bytes = doc.to_json();
-    std::fs::write(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json"), &bytes[..bytes.len() / 2]).expect("write");
+    std::fs::write(
+        dir.path().join("V1StGXR8_Z5jdHi6B-myT.json"),
+        &bytes[..bytes.len() / 2],
+    )
+    .expect("write");
     let result = store.get(doc.id()).await;
-    assert!(matches!(result, Err(StoreError::Unexpected(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(StoreError::Unexpected(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +127,10 @@ async fn a_crash_before_the_link_leaves_nothing_under_the_id() {
     let store = FsStore::open(dir.path()).expect("open");
     let id = PersonaId::parse("V1StGXR8_Z5jdHi6B-myT").expect("id");
     assert_eq!(store.get(&id).await, Err(StoreError::NotFound));
-    store.create(&document(id.as_str(), "Ada")).await.expect("the id is still free");
+    store
+        .create(&document(id.as_str(), "Ada"))
+        .await
+        .expect("the id is still free");
 }
 
 #[tokio::test]
@@ -104,9 +139,17 @@ async fn open_removes_stale_temporary_files_but_keeps_fresh_ones_and_documents()
     let stale = dir.path().join(".tmpstale");
     std::fs::write(&stale, b"partial").expect("write");
     let old = SystemTime::now() - STALE_TEMP_AGE - Duration::from_secs(60);
-    std::fs::File::options().write(true).open(&stale).expect("open").set_modified(old).expect("set mtime");
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .expect("open")
+        .set_modified(old)
+        .expect("set mtime");
     std::fs::write(dir.path().join(".tmpfresh"), b"in progress").expect("write");
     std::fs::write(dir.path().join("V1StGXR8_Z5jdHi6B-myT.json"), b"{}").expect("write");
     FsStore::open(dir.path()).expect("open");
-    assert_eq!(file_names(dir.path()), [".tmpfresh", "V1StGXR8_Z5jdHi6B-myT.json"]);
+    assert_eq!(
+        file_names(dir.path()),
+        [".tmpfresh", "V1StGXR8_Z5jdHi6B-myT.json"]
+    );
 }

@@ -41,7 +41,11 @@ impl JsonBody for SaveRequest {
 
 /// The JSON Schema a body of type `T` must match.
 pub fn request_schema<T: JsonSchema>() -> Value {
-    SchemaSettings::draft2020_12().for_deserialize().into_generator().into_root_schema_for::<T>().to_value()
+    SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// Validates shape only (types, required and unknown fields): the domain's parsers check every
@@ -72,7 +76,9 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
     if request.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!("the request body is over {MAX_BODY_BYTES} bytes (1 MiB); send less material in one request"),
+            format!(
+                "the request body is over {MAX_BODY_BYTES} bytes (1 MiB); send less material in one request"
+            ),
         ));
     }
     if !is_json(request.header("content-type")) {
@@ -82,26 +88,42 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
         ));
     }
     if request.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::new(ErrorCode::InvalidRequest, "the request body is empty; send a JSON object"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "the request body is empty; send a JSON object",
+        ));
     }
     let value: Value = serde_json::from_slice(&request.body).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidRequest,
-            format!("the request body is not valid JSON (line {}, column {})", e.line(), e.column()),
+            format!(
+                "the request body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     let details: Vec<Detail> = T::validator()
         .iter_errors(&value)
         .take(MAX_DETAILS)
-        .map(|e| Detail { field: e.instance_path().to_string(), message: e.masked().to_string() })
+        .map(|e| Detail {
+            field: e.instance_path().to_string(),
+            message: e.masked().to_string(),
+        })
         .collect();
     if !details.is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidRequest, "the request body does not have the expected shape")
-            .with_details(details));
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "the request body does not have the expected shape",
+        )
+        .with_details(details));
     }
     // The schema was generated from `T`, so this only fails if the two drift apart.
     serde_json::from_value(value).map_err(|_| {
-        ApiError::new(ErrorCode::InvalidRequest, "the request body does not have the expected shape")
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            "the request body does not have the expected shape",
+        )
     })
 }
 
@@ -130,8 +152,16 @@ mod tests {
 
     #[test]
     fn a_valid_body_is_read() {
-        let body = read::<ProcessRequest>(&post(Some("application/json"), r#"{"textBlocks":["hi"]}"#)).expect("read");
-        assert_eq!(body, ProcessRequest { text_blocks: vec!["hi".into()], links: vec![] });
+        let body =
+            read::<ProcessRequest>(&post(Some("application/json"), r#"{"textBlocks":["hi"]}"#))
+                .expect("read");
+        assert_eq!(
+            body,
+            ProcessRequest {
+                text_blocks: vec!["hi".into()],
+                links: vec![]
+            }
+        );
     }
 
     #[test]
@@ -144,19 +174,31 @@ mod tests {
 
     #[test]
     fn another_media_type_is_415() {
-        assert_eq!(error(&post(Some("text/plain"), "{}")).code, ErrorCode::UnsupportedMediaType);
-        assert_eq!(error(&post(None, "{}")).code, ErrorCode::UnsupportedMediaType);
+        assert_eq!(
+            error(&post(Some("text/plain"), "{}")).code,
+            ErrorCode::UnsupportedMediaType
+        );
+        assert_eq!(
+            error(&post(None, "{}")).code,
+            ErrorCode::UnsupportedMediaType
+        );
     }
 
     #[test]
     fn an_oversized_body_is_413() {
         let big = format!(r#"{{"textBlocks":["{}"]}}"#, "a".repeat(MAX_BODY_BYTES));
-        assert_eq!(error(&post(Some("application/json"), &big)).code, ErrorCode::PayloadTooLarge);
+        assert_eq!(
+            error(&post(Some("application/json"), &big)).code,
+            ErrorCode::PayloadTooLarge
+        );
     }
 
     #[test]
     fn broken_json_says_where_but_not_what() {
-        let e = error(&post(Some("application/json"), "{\"textBlocks\": [\"my secret\""));
+        let e = error(&post(
+            Some("application/json"),
+            "{\"textBlocks\": [\"my secret\"",
+        ));
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         assert!(e.message.contains("line 1"), "{}", e.message);
         assert!(!e.message.contains("secret"));
@@ -164,17 +206,26 @@ mod tests {
 
     #[test]
     fn an_empty_body_is_named_as_such() {
-        assert_eq!(error(&post(Some("application/json"), " ")).message, "the request body is empty; send a JSON object");
+        assert_eq!(
+            error(&post(Some("application/json"), " ")).message,
+            "the request body is empty; send a JSON object"
+        );
     }
 
     #[test]
     fn shape_errors_list_each_place_without_the_values() {
-        let e = error(&post(Some("application/json"), r#"{"textBlocks":["ok", 42, "my secret"], "links":"my other secret", "extra":1}"#));
+        let e = error(&post(
+            Some("application/json"),
+            r#"{"textBlocks":["ok", 42, "my secret"], "links":"my other secret", "extra":1}"#,
+        ));
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
         assert!(fields.contains(&"/textBlocks/1"), "{fields:?}");
         assert!(fields.contains(&"/links"), "{fields:?}");
-        assert!(fields.contains(&""), "the unknown property is reported at the root: {fields:?}");
+        assert!(
+            fields.contains(&""),
+            "the unknown property is reported at the root: {fields:?}"
+        );
         let all = format!("{:?}", e.details);
         assert!(!all.contains("secret") && !all.contains("42"), "{all}");
     }
@@ -182,6 +233,10 @@ mod tests {
     #[test]
     fn a_missing_field_is_named() {
         let e = error(&post(Some("application/json"), r#"{"links":[]}"#));
-        assert!(e.details.iter().any(|d| d.message.contains("textBlocks")), "{:?}", e.details);
+        assert!(
+            e.details.iter().any(|d| d.message.contains("textBlocks")),
+            "{:?}",
+            e.details
+        );
     }
 }

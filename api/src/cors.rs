@@ -21,15 +21,24 @@ const MAX_AGE: &str = "600";
 impl CorsPolicy {
     /// Reads `ALLOWED_ORIGINS`-style text: `*`, or origins separated by commas.
     pub fn parse(list: &str) -> Self {
-        let origins: Vec<String> =
-            list.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
-        if origins.iter().any(|o| o == "*") { Self::AnyOrigin } else { Self::Origins(origins) }
+        let origins: Vec<String> = list
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if origins.iter().any(|o| o == "*") {
+            Self::AnyOrigin
+        } else {
+            Self::Origins(origins)
+        }
     }
 
     fn allow_origin(&self, origin: Option<&str>) -> Option<String> {
         match (self, origin) {
             (Self::AnyOrigin, _) => Some("*".to_owned()),
-            (Self::Origins(list), Some(origin)) if list.iter().any(|o| o == origin) => Some(origin.to_owned()),
+            (Self::Origins(list), Some(origin)) if list.iter().any(|o| o == origin) => {
+                Some(origin.to_owned())
+            }
             _ => None,
         }
     }
@@ -39,10 +48,13 @@ impl CorsPolicy {
         if matches!(self, Self::Origins(_)) {
             response.set_header("vary", "origin");
         }
-        let Some(allowed) = self.allow_origin(request.header("origin")) else { return };
+        let Some(allowed) = self.allow_origin(request.header("origin")) else {
+            return;
+        };
         response.set_header("access-control-allow-origin", allowed);
         response.set_header("access-control-expose-headers", EXPOSED_HEADERS);
-        if request.method == "OPTIONS" && request.header("access-control-request-method").is_some() {
+        if request.method == "OPTIONS" && request.header("access-control-request-method").is_some()
+        {
             response.set_header("access-control-allow-methods", "GET, POST, OPTIONS");
             response.set_header("access-control-allow-headers", ALLOWED_HEADERS);
             response.set_header("access-control-max-age", MAX_AGE);
@@ -57,14 +69,20 @@ mod tests {
     #[test]
     fn a_star_anywhere_in_the_list_allows_any_origin() {
         assert_eq!(CorsPolicy::parse("*"), CorsPolicy::AnyOrigin);
-        assert_eq!(CorsPolicy::parse("https://a.example, *"), CorsPolicy::AnyOrigin);
+        assert_eq!(
+            CorsPolicy::parse("https://a.example, *"),
+            CorsPolicy::AnyOrigin
+        );
     }
 
     #[test]
     fn origins_are_trimmed_and_lose_a_trailing_slash() {
         assert_eq!(
             CorsPolicy::parse(" https://a.example/ ,http://localhost:3000,,"),
-            CorsPolicy::Origins(vec!["https://a.example".into(), "http://localhost:3000".into()])
+            CorsPolicy::Origins(vec![
+                "https://a.example".into(),
+                "http://localhost:3000".into()
+            ])
         );
         assert_eq!(CorsPolicy::parse(""), CorsPolicy::Origins(vec![]));
     }
@@ -72,7 +90,10 @@ mod tests {
     #[test]
     fn only_listed_origins_are_echoed() {
         let policy = CorsPolicy::parse("https://a.example");
-        assert_eq!(policy.allow_origin(Some("https://a.example")).as_deref(), Some("https://a.example"));
+        assert_eq!(
+            policy.allow_origin(Some("https://a.example")).as_deref(),
+            Some("https://a.example")
+        );
         assert_eq!(policy.allow_origin(Some("https://evil.example")), None);
         assert_eq!(policy.allow_origin(None), None);
     }

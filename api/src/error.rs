@@ -64,7 +64,15 @@ impl ApiError {
             ErrorCode::UpstreamTimeout => (504, true),
             ErrorCode::Internal => (500, false),
         };
-        Self { code, status, message: message.into(), retryable, details: Vec::new(), retry_after: None, allow: None }
+        Self {
+            code,
+            status,
+            message: message.into(),
+            retryable,
+            details: Vec::new(),
+            retry_after: None,
+            allow: None,
+        }
     }
 
     #[must_use]
@@ -81,7 +89,10 @@ impl ApiError {
     }
 
     pub(crate) fn internal() -> Self {
-        Self::new(ErrorCode::Internal, "something went wrong on our side; the request id helps us find out what")
+        Self::new(
+            ErrorCode::Internal,
+            "something went wrong on our side; the request id helps us find out what",
+        )
     }
 }
 
@@ -90,22 +101,34 @@ impl From<ExtractError> for ApiError {
         match e {
             ExtractError::RateLimited { retry_after } => {
                 warn!(error = %e, "extractor rate limited");
-                let mut api = Self::new(ErrorCode::RateLimited, "the persona model is busy; try again shortly");
+                let mut api = Self::new(
+                    ErrorCode::RateLimited,
+                    "the persona model is busy; try again shortly",
+                );
                 api.retry_after = retry_after;
                 api
             }
             ExtractError::Timeout => {
                 warn!(error = %e, "extractor timed out");
-                Self::new(ErrorCode::UpstreamTimeout, "the persona model did not answer in time; try again")
+                Self::new(
+                    ErrorCode::UpstreamTimeout,
+                    "the persona model did not answer in time; try again",
+                )
             }
             ExtractError::Unavailable { retryable, .. } => {
                 error!(error = %e, "extractor unavailable");
-                let api = Self::new(ErrorCode::UpstreamUnavailable, "the persona model is unavailable right now");
+                let api = Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "the persona model is unavailable right now",
+                );
                 if retryable { api } else { api.permanent() }
             }
             ExtractError::Refused => {
                 warn!("extractor refused the material");
-                Self::new(ErrorCode::Refused, "the persona model declined to process this material")
+                Self::new(
+                    ErrorCode::Refused,
+                    "the persona model declined to process this material",
+                )
             }
             ExtractError::InvalidOutput { .. } => {
                 warn!(error = %e, "extractor output stayed invalid");
@@ -125,14 +148,19 @@ impl From<ExtractError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => Self::new(ErrorCode::NotFound, "no persona is saved under that id"),
+            StoreError::NotFound => {
+                Self::new(ErrorCode::NotFound, "no persona is saved under that id")
+            }
             StoreError::TooLarge { size, max } => Self::new(
                 ErrorCode::PayloadTooLarge,
                 format!("the persona document is {size} bytes; the store takes at most {max}"),
             ),
             StoreError::Unavailable { retryable, .. } => {
                 error!(error = %e, "store unavailable");
-                let api = Self::new(ErrorCode::UpstreamUnavailable, "persona storage is unavailable right now");
+                let api = Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "persona storage is unavailable right now",
+                );
                 if retryable { api } else { api.permanent() }
             }
             StoreError::AlreadyExists | StoreError::Unexpected(_) => {
@@ -171,23 +199,64 @@ mod tests {
     #[test]
     fn extractor_errors_map_to_codes_statuses_and_retryability() {
         let cases = [
-            (ExtractError::RateLimited { retry_after: Some(Duration::from_secs(3)) }, ErrorCode::RateLimited, 429, true),
+            (
+                ExtractError::RateLimited {
+                    retry_after: Some(Duration::from_secs(3)),
+                },
+                ErrorCode::RateLimited,
+                429,
+                true,
+            ),
             (ExtractError::Timeout, ErrorCode::UpstreamTimeout, 504, true),
-            (ExtractError::Unavailable { retryable: true, reason: "overloaded".into() }, ErrorCode::UpstreamUnavailable, 503, true),
-            (ExtractError::Unavailable { retryable: false, reason: "bad key".into() }, ErrorCode::UpstreamUnavailable, 502, false),
+            (
+                ExtractError::Unavailable {
+                    retryable: true,
+                    reason: "overloaded".into(),
+                },
+                ErrorCode::UpstreamUnavailable,
+                503,
+                true,
+            ),
+            (
+                ExtractError::Unavailable {
+                    retryable: false,
+                    reason: "bad key".into(),
+                },
+                ErrorCode::UpstreamUnavailable,
+                502,
+                false,
+            ),
             (ExtractError::Refused, ErrorCode::Refused, 422, false),
-            (ExtractError::InvalidOutput { reason: "not json".into() }, ErrorCode::ExtractionFailed, 422, true),
-            (ExtractError::Unexpected("boom".into()), ErrorCode::Internal, 500, false),
+            (
+                ExtractError::InvalidOutput {
+                    reason: "not json".into(),
+                },
+                ErrorCode::ExtractionFailed,
+                422,
+                true,
+            ),
+            (
+                ExtractError::Unexpected("boom".into()),
+                ErrorCode::Internal,
+                500,
+                false,
+            ),
         ];
         for (error, code, status, retryable) in cases {
             let api = ApiError::from(error.clone());
-            assert_eq!((api.code, api.status, api.retryable), (code, status, retryable), "{error:?}");
+            assert_eq!(
+                (api.code, api.status, api.retryable),
+                (code, status, retryable),
+                "{error:?}"
+            );
         }
     }
 
     #[test]
     fn rate_limits_carry_the_wait() {
-        let api = ApiError::from(ExtractError::RateLimited { retry_after: Some(Duration::from_millis(1500)) });
+        let api = ApiError::from(ExtractError::RateLimited {
+            retry_after: Some(Duration::from_millis(1500)),
+        });
         assert_eq!(api.retry_after, Some(Duration::from_millis(1500)));
     }
 
@@ -195,11 +264,33 @@ mod tests {
     fn store_errors_map_to_codes_and_statuses() {
         let cases = [
             (StoreError::NotFound, ErrorCode::NotFound, 404),
-            (StoreError::TooLarge { size: 10, max: 5 }, ErrorCode::PayloadTooLarge, 413),
-            (StoreError::Unavailable { retryable: true, reason: "503".into() }, ErrorCode::UpstreamUnavailable, 503),
-            (StoreError::Unavailable { retryable: false, reason: "bucket".into() }, ErrorCode::UpstreamUnavailable, 502),
+            (
+                StoreError::TooLarge { size: 10, max: 5 },
+                ErrorCode::PayloadTooLarge,
+                413,
+            ),
+            (
+                StoreError::Unavailable {
+                    retryable: true,
+                    reason: "503".into(),
+                },
+                ErrorCode::UpstreamUnavailable,
+                503,
+            ),
+            (
+                StoreError::Unavailable {
+                    retryable: false,
+                    reason: "bucket".into(),
+                },
+                ErrorCode::UpstreamUnavailable,
+                502,
+            ),
             (StoreError::AlreadyExists, ErrorCode::Internal, 500),
-            (StoreError::Unexpected("disk".into()), ErrorCode::Internal, 500),
+            (
+                StoreError::Unexpected("disk".into()),
+                ErrorCode::Internal,
+                500,
+            ),
         ];
         for (error, code, status) in cases {
             let api = ApiError::from(error.clone());
@@ -211,7 +302,10 @@ mod tests {
     fn internal_messages_never_carry_the_cause() {
         let api = ApiError::from(StoreError::Unexpected("/var/data/secret-path.json".into()));
         assert!(!api.message.contains("secret-path"));
-        let api = ApiError::from(ExtractError::Unavailable { retryable: false, reason: "key sk-123 rejected".into() });
+        let api = ApiError::from(ExtractError::Unavailable {
+            retryable: false,
+            reason: "key sk-123 rejected".into(),
+        });
         assert!(!api.message.contains("sk-123"));
     }
 }

@@ -13,7 +13,11 @@ pub struct Request {
 
 impl Request {
     pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
-        Self { method: method.into(), path: path.into(), ..Self::default() }
+        Self {
+            method: method.into(),
+            path: path.into(),
+            ..Self::default()
+        }
     }
 
     #[must_use]
@@ -36,13 +40,18 @@ impl Request {
 
     /// The first value of header `name`, compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of query parameter `name`, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
         let query = self.query.as_deref()?;
-        url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
     }
 }
 
@@ -57,7 +66,10 @@ pub struct Response {
 impl Response {
     /// The first value of header `name` (names are stored lowercase).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn set_header(&mut self, name: &str, value: impl Into<String>) {

@@ -65,7 +65,11 @@ impl Api {
     }
 
     /// Answers a request for a known operation (`None`: no operation lives at that path).
-    pub async fn handle_operation(&self, operation: Option<Operation>, request: Request) -> Response {
+    pub async fn handle_operation(
+        &self,
+        operation: Option<Operation>,
+        request: Request,
+    ) -> Response {
         let started = Instant::now();
         let request_id = request_id(&request);
         let result = match operation {
@@ -111,7 +115,11 @@ impl Api {
             Operation::GetPersona => self.get(request).await,
             Operation::Health => Ok(Answer::ok(&HealthData {
                 status: "ok",
-                mode: if self.settings.mock_mode { "mock" } else { "real" },
+                mode: if self.settings.mock_mode {
+                    "mock"
+                } else {
+                    "real"
+                },
                 extractor: self.service.extractor_name(),
                 store: self.service.store_name(),
                 version: env!("CARGO_PKG_VERSION"),
@@ -128,7 +136,13 @@ impl Api {
                 ErrorCode::InvalidRequest
             };
             let message = errors.first().map(ToString::to_string).unwrap_or_default();
-            let details = errors.iter().map(|e| Detail { field: e.pointer(), message: e.to_string() }).collect();
+            let details = errors
+                .iter()
+                .map(|e| Detail {
+                    field: e.pointer(),
+                    message: e.to_string(),
+                })
+                .collect();
             ApiError::new(code, message).with_details(details)
         })?;
         let processed = self.service.process(&bundle).await?;
@@ -150,24 +164,41 @@ impl Api {
         let persona = Persona::parse(body.persona).map_err(|violations| {
             invalid_with(
                 "the persona breaks the rules; fix the fields listed in details",
-                violations.into_iter().map(|v| Detail { field: format!("/persona{}", v.field), message: v.message }),
+                violations.into_iter().map(|v| Detail {
+                    field: format!("/persona{}", v.field),
+                    message: v.message,
+                }),
             )
         })?;
-        let source = body.source.unwrap_or_default().check().map_err(|violations| {
-            invalid_with(
-                "source counts are out of range",
-                violations.into_iter().map(|v| Detail { field: format!("/source{}", v.field), message: v.message }),
-            )
-        })?;
+        let source = body
+            .source
+            .unwrap_or_default()
+            .check()
+            .map_err(|violations| {
+                invalid_with(
+                    "source counts are out of range",
+                    violations.into_iter().map(|v| Detail {
+                        field: format!("/source{}", v.field),
+                        message: v.message,
+                    }),
+                )
+            })?;
         let saved = self.service.save(persona, source).await?;
-        Ok(Answer::created(&SaveData { id: saved.id().clone(), metadata: saved.metadata().clone() }))
+        Ok(Answer::created(&SaveData {
+            id: saved.id().clone(),
+            metadata: saved.metadata().clone(),
+        }))
     }
 
     async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
         let raw = request.query_param("id").ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidId, "add the persona id to the query: /api/get-persona?id=ID")
+            ApiError::new(
+                ErrorCode::InvalidId,
+                "add the persona id to the query: /api/get-persona?id=ID",
+            )
         })?;
-        let id = PersonaId::parse(&raw).map_err(|e| ApiError::new(ErrorCode::InvalidId, e.to_string()))?;
+        let id = PersonaId::parse(&raw)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidId, e.to_string()))?;
         let stored: StoredPersona = self.service.get(&id).await?;
         Ok(Answer::ok(&GetData {
             id: stored.id().clone(),
@@ -185,11 +216,17 @@ enum Answer {
 
 impl Answer {
     fn ok(data: &impl Serialize) -> Self {
-        Self::Data { status: 200, body: envelope(data) }
+        Self::Data {
+            status: 200,
+            body: envelope(data),
+        }
     }
 
     fn created(data: &impl Serialize) -> Self {
-        Self::Data { status: 201, body: envelope(data) }
+        Self::Data {
+            status: 201,
+            body: envelope(data),
+        }
     }
 
     fn into_response(self, operation: Option<Operation>) -> Response {
@@ -201,7 +238,9 @@ impl Answer {
             },
             Self::NoContent => Response {
                 status: 204,
-                headers: operation.map(|op| vec![("allow".into(), allow(op).into())]).unwrap_or_default(),
+                headers: operation
+                    .map(|op| vec![("allow".into(), allow(op).into())])
+                    .unwrap_or_default(),
                 body: Vec::new(),
             },
         }
@@ -209,7 +248,8 @@ impl Answer {
 }
 
 fn envelope(data: &impl Serialize) -> Vec<u8> {
-    serde_json::to_vec(&json!({ "success": true, "data": data })).expect("API data always serialises")
+    serde_json::to_vec(&json!({ "success": true, "data": data }))
+        .expect("API data always serialises")
 }
 
 fn error_response(error: &ApiError, request_id: &str) -> Response {
@@ -231,7 +271,11 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
     if let Some(allow) = error.allow {
         headers.push(("allow".into(), allow.into()));
     }
-    Response { status: error.status, headers, body: serde_json::to_vec(&body).expect("an envelope always serialises") }
+    Response {
+        status: error.status,
+        headers,
+        body: serde_json::to_vec(&body).expect("an envelope always serialises"),
+    }
 }
 
 fn invalid_with(message: &str, details: impl Iterator<Item = Detail>) -> ApiError {
@@ -252,7 +296,9 @@ fn request_id(request: &Request) -> String {
         .header("x-request-id")
         .filter(|id| {
             (1..=128).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
         })
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }

@@ -11,7 +11,12 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 4] = [Self::ProcessPersona, Self::SavePersona, Self::GetPersona, Self::Health];
+    pub const ALL: [Self; 4] = [
+        Self::ProcessPersona,
+        Self::SavePersona,
+        Self::GetPersona,
+        Self::Health,
+    ];
 
     /// The operation's name: the last path segment and the Netlify function's name.
     pub fn name(self) -> &'static str {
@@ -62,7 +67,14 @@ mod tests {
 
     #[test]
     fn other_paths_are_no_operation() {
-        for path in ["/", "/api", "/api/", "/api/process-persona/x", "/process-persona", "/api/PROCESS-PERSONA"] {
+        for path in [
+            "/",
+            "/api",
+            "/api/",
+            "/api/process-persona/x",
+            "/process-persona",
+            "/api/PROCESS-PERSONA",
+        ] {
             assert_eq!(Operation::from_path(path), None, "{path}");
         }
     }

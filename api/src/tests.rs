@@ -40,12 +40,23 @@ impl PersonaStore for FailingStore {
 }
 
 fn api(extract: ExtractError, store: StoreError) -> Api {
-    let service = PersonaService::new(Arc::new(FailingExtractor(extract)), Arc::new(FailingStore(store)));
-    Api::new(service, ApiSettings { cors: CorsPolicy::Origins(vec![]), mock_mode: false })
+    let service = PersonaService::new(
+        Arc::new(FailingExtractor(extract)),
+        Arc::new(FailingStore(store)),
+    );
+    Api::new(
+        service,
+        ApiSettings {
+            cors: CorsPolicy::Origins(vec![]),
+            mock_mode: false,
+        },
+    )
 }
 
 fn json_post(path: &str, body: &str) -> Request {
-    Request::new("POST", path).with_header("content-type", "application/json").with_body(body)
+    Request::new("POST", path)
+        .with_header("content-type", "application/json")
+        .with_body(body)
 }
 
 fn body(response: &Response) -> Value {
@@ -53,19 +64,57 @@ fn body(response: &Response) -> Value {
 }
 
 async fn process_with(error: ExtractError) -> Response {
-    api(error, StoreError::NotFound).handle(json_post("/api/process-persona", r#"{"textBlocks":["I am Ada."]}"#)).await
+    api(error, StoreError::NotFound)
+        .handle(json_post(
+            "/api/process-persona",
+            r#"{"textBlocks":["I am Ada."]}"#,
+        ))
+        .await
 }
 
 #[tokio::test]
 async fn extractor_failures_reach_the_client_as_envelopes() {
     let cases = [
-        (ExtractError::RateLimited { retry_after: None }, 429, "RATE_LIMITED", true),
+        (
+            ExtractError::RateLimited { retry_after: None },
+            429,
+            "RATE_LIMITED",
+            true,
+        ),
         (ExtractError::Timeout, 504, "UPSTREAM_TIMEOUT", true),
-        (ExtractError::Unavailable { retryable: true, reason: "overloaded".into() }, 503, "UPSTREAM_UNAVAILABLE", true),
-        (ExtractError::Unavailable { retryable: false, reason: "bad key".into() }, 502, "UPSTREAM_UNAVAILABLE", false),
+        (
+            ExtractError::Unavailable {
+                retryable: true,
+                reason: "overloaded".into(),
+            },
+            503,
+            "UPSTREAM_UNAVAILABLE",
+            true,
+        ),
+        (
+            ExtractError::Unavailable {
+                retryable: false,
+                reason: "bad key".into(),
+            },
+            502,
+            "UPSTREAM_UNAVAILABLE",
+            false,
+        ),
         (ExtractError::Refused, 422, "REFUSED", false),
-        (ExtractError::InvalidOutput { reason: "not json".into() }, 422, "EXTRACTION_FAILED", true),
-        (ExtractError::Unexpected("boom".into()), 500, "INTERNAL", false),
+        (
+            ExtractError::InvalidOutput {
+                reason: "not json".into(),
+            },
+            422,
+            "EXTRACTION_FAILED",
+            true,
+        ),
+        (
+            ExtractError::Unexpected("boom".into()),
+            500,
+            "INTERNAL",
+            false,
+        ),
     ];
     for (error, status, code, retryable) in cases {
         let response = process_with(error.clone()).await;
@@ -79,30 +128,65 @@ async fn extractor_failures_reach_the_client_as_envelopes() {
 
 #[tokio::test]
 async fn a_rate_limit_with_a_wait_sends_retry_after_in_whole_seconds() {
-    let response = process_with(ExtractError::RateLimited { retry_after: Some(Duration::from_millis(2100)) }).await;
+    let response = process_with(ExtractError::RateLimited {
+        retry_after: Some(Duration::from_millis(2100)),
+    })
+    .await;
     assert_eq!(response.header("retry-after"), Some("3"));
 }
 
 #[tokio::test]
 async fn a_500_says_nothing_of_its_cause() {
-    let response = process_with(ExtractError::Unexpected("/srv/secret/path sk-live-key".into())).await;
+    let response = process_with(ExtractError::Unexpected(
+        "/srv/secret/path sk-live-key".into(),
+    ))
+    .await;
     let text = String::from_utf8(response.body).expect("utf8");
-    assert!(!text.contains("secret") && !text.contains("sk-live"), "{text}");
+    assert!(
+        !text.contains("secret") && !text.contains("sk-live"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn store_failures_on_save_and_get_reach_the_client_as_envelopes() {
     let cases = [
-        (StoreError::Unavailable { retryable: true, reason: "503".into() }, 503, "UPSTREAM_UNAVAILABLE"),
-        (StoreError::TooLarge { size: 9, max: 5 }, 413, "PAYLOAD_TOO_LARGE"),
+        (
+            StoreError::Unavailable {
+                retryable: true,
+                reason: "503".into(),
+            },
+            503,
+            "UPSTREAM_UNAVAILABLE",
+        ),
+        (
+            StoreError::TooLarge { size: 9, max: 5 },
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
         (StoreError::Unexpected("disk".into()), 500, "INTERNAL"),
     ];
     for (error, status, code) in cases {
         let api = api(ExtractError::Timeout, error.clone());
-        let saved = api.handle(json_post("/api/save-persona", r#"{"persona":{"name":"Ada"}}"#)).await;
-        assert_eq!((saved.status, body(&saved)["error"]["code"].clone()), (status, Value::from(code)), "{error:?}");
-        let got = api.handle(Request::new("GET", "/api/get-persona").with_query("id=AAAAAAAAAAAAAAAAAAAAA")).await;
-        assert_eq!((got.status, body(&got)["error"]["code"].clone()), (status, Value::from(code)), "{error:?}");
+        let saved = api
+            .handle(json_post(
+                "/api/save-persona",
+                r#"{"persona":{"name":"Ada"}}"#,
+            ))
+            .await;
+        assert_eq!(
+            (saved.status, body(&saved)["error"]["code"].clone()),
+            (status, Value::from(code)),
+            "{error:?}"
+        );
+        let got = api
+            .handle(Request::new("GET", "/api/get-persona").with_query("id=AAAAAAAAAAAAAAAAAAAAA"))
+            .await;
+        assert_eq!(
+            (got.status, body(&got)["error"]["code"].clone()),
+            (status, Value::from(code)),
+            "{error:?}"
+        );
     }
 }
 
@@ -118,9 +202,17 @@ async fn an_invalid_bundle_never_reaches_the_extractor() {
 #[tokio::test]
 async fn a_malformed_id_never_reaches_the_store() {
     // The store would answer 500; a 400 proves the request stopped before it.
-    let api = api(ExtractError::Timeout, StoreError::Unexpected("reached".into()));
-    let response = api.handle(Request::new("GET", "/api/get-persona").with_query("id=..%2F..%2Fetc%2Fpasswd")).await;
-    assert_eq!((response.status, body(&response)["error"]["code"].clone()), (400, Value::from("INVALID_ID")));
+    let api = api(
+        ExtractError::Timeout,
+        StoreError::Unexpected("reached".into()),
+    );
+    let response = api
+        .handle(Request::new("GET", "/api/get-persona").with_query("id=..%2F..%2Fetc%2Fpasswd"))
+        .await;
+    assert_eq!(
+        (response.status, body(&response)["error"]["code"].clone()),
+        (400, Value::from("INVALID_ID"))
+    );
 }
 
 #[tokio::test]
@@ -128,7 +220,10 @@ async fn a_known_operation_can_be_handled_whatever_the_path() {
     // A Netlify function knows its operation; the path it sees may be /.netlify/functions/NAME.
     let api = api(ExtractError::Timeout, StoreError::NotFound);
     let response = api
-        .handle_operation(Some(Operation::Health), Request::new("GET", "/.netlify/functions/health"))
+        .handle_operation(
+            Some(Operation::Health),
+            Request::new("GET", "/.netlify/functions/health"),
+        )
         .await;
     assert_eq!(response.status, 200);
     assert_eq!(body(&response)["data"]["extractor"], "failing");
@@ -137,7 +232,9 @@ async fn a_known_operation_can_be_handled_whatever_the_path() {
 #[tokio::test]
 async fn options_on_a_known_route_is_204_with_allow() {
     let api = api(ExtractError::Timeout, StoreError::NotFound);
-    let response = api.handle(Request::new("OPTIONS", "/api/process-persona")).await;
+    let response = api
+        .handle(Request::new("OPTIONS", "/api/process-persona"))
+        .await;
     assert_eq!(response.status, 204);
     assert!(response.body.is_empty());
     assert_eq!(response.header("allow"), Some("POST, OPTIONS"));

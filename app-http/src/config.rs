@@ -56,7 +56,11 @@ impl Config {
     ///
     /// A [`ConfigError`] naming the first variable that cannot be understood.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mock_mode = match (get("USE_MOCK_DATA"), get("NEXT_PUBLIC_USE_MOCK_DATA")) {
             (Some(v), _) => parse_bool("USE_MOCK_DATA", &v)?,
             (None, Some(v)) => parse_bool("NEXT_PUBLIC_USE_MOCK_DATA", &v)?,
@@ -75,7 +79,8 @@ impl Config {
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port,
             mock_mode,
-            data_dir: get("PERSONA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+            data_dir: get("PERSONA_DATA_DIR")
+                .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             cors,
             openai_api_key: get("OPENAI_API_KEY").map(SecretString::from),
             supabase_url: get("SUPABASE_URL"),
@@ -99,14 +104,20 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]
     fn defaults_need_no_variable() {
         let c = config(&[]).expect("config");
-        assert_eq!((c.host.as_str(), c.port, c.mock_mode), ("127.0.0.1", 8080, false));
+        assert_eq!(
+            (c.host.as_str(), c.port, c.mock_mode),
+            ("127.0.0.1", 8080, false)
+        );
         assert_eq!(c.data_dir, PathBuf::from("./data"));
         assert_eq!(c.cors, CorsPolicy::Origins(vec![]));
         assert!(c.openai_api_key.is_none());
@@ -121,28 +132,63 @@ mod tests {
 
     #[test]
     fn the_next_public_flag_is_accepted_when_the_plain_one_is_unset() {
-        assert!(config(&[("NEXT_PUBLIC_USE_MOCK_DATA", "1")]).expect("config").mock_mode);
-        assert!(!config(&[("USE_MOCK_DATA", "false"), ("NEXT_PUBLIC_USE_MOCK_DATA", "true")]).expect("config").mock_mode);
+        assert!(
+            config(&[("NEXT_PUBLIC_USE_MOCK_DATA", "1")])
+                .expect("config")
+                .mock_mode
+        );
+        assert!(
+            !config(&[
+                ("USE_MOCK_DATA", "false"),
+                ("NEXT_PUBLIC_USE_MOCK_DATA", "true")
+            ])
+            .expect("config")
+            .mock_mode
+        );
     }
 
     #[test]
     fn explicit_origins_win_over_the_mock_default() {
-        let c = config(&[("USE_MOCK_DATA", "true"), ("ALLOWED_ORIGINS", "http://localhost:3000")]).expect("config");
-        assert_eq!(c.cors, CorsPolicy::Origins(vec!["http://localhost:3000".into()]));
+        let c = config(&[
+            ("USE_MOCK_DATA", "true"),
+            ("ALLOWED_ORIGINS", "http://localhost:3000"),
+        ])
+        .expect("config");
+        assert_eq!(
+            c.cors,
+            CorsPolicy::Origins(vec!["http://localhost:3000".into()])
+        );
     }
 
     #[test]
     fn a_bad_flag_or_port_is_named() {
-        assert_eq!(config(&[("USE_MOCK_DATA", "maybe")]).err(), Some(ConfigError::NotABool { name: "USE_MOCK_DATA" }));
-        assert_eq!(config(&[("PORT", "http")]).err(), Some(ConfigError::BadPort));
-        assert_eq!(config(&[("PORT", "70000")]).err(), Some(ConfigError::BadPort));
+        assert_eq!(
+            config(&[("USE_MOCK_DATA", "maybe")]).err(),
+            Some(ConfigError::NotABool {
+                name: "USE_MOCK_DATA"
+            })
+        );
+        assert_eq!(
+            config(&[("PORT", "http")]).err(),
+            Some(ConfigError::BadPort)
+        );
+        assert_eq!(
+            config(&[("PORT", "70000")]).err(),
+            Some(ConfigError::BadPort)
+        );
     }
 
     #[test]
     fn debug_never_shows_a_key() {
-        let c = config(&[("OPENAI_API_KEY", "sk-test-very-secret"), ("SUPABASE_SERVICE_ROLE_KEY", "eyJsecret")])
-            .expect("config");
+        let c = config(&[
+            ("OPENAI_API_KEY", "sk-test-very-secret"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "eyJsecret"),
+        ])
+        .expect("config");
         let shown = format!("{c:?}");
-        assert!(!shown.contains("very-secret") && !shown.contains("eyJsecret"), "{shown}");
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("eyJsecret"),
+            "{shown}"
+        );
     }
 }

@@ -3,8 +3,8 @@
 use std::io;
 use std::net::TcpListener;
 
-pub use actix_web::dev::ServerHandle;
 use actix_web::dev::Server;
+pub use actix_web::dev::ServerHandle;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -22,7 +22,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,8 +46,12 @@ impl Application {
     pub fn build(config: &Config) -> Result<Self, StartError> {
         let api = wiring::build_api(config)?;
         let address = format!("{}:{}", config.host, config.port);
-        let listener = TcpListener::bind(&address).map_err(|source| StartError::Bind { address, source })?;
-        Self::with_listener(api, listener).map_err(|source| StartError::Bind { address: "listener".into(), source })
+        let listener =
+            TcpListener::bind(&address).map_err(|source| StartError::Bind { address, source })?;
+        Self::with_listener(api, listener).map_err(|source| StartError::Bind {
+            address: "listener".into(),
+            source,
+        })
     }
 
     /// Serves `api` on an already bound `listener`.
@@ -58,10 +64,14 @@ impl Application {
         let api = web::Data::new(api);
         // actix-web stops gracefully on SIGINT and SIGTERM: it stops accepting, lets requests in
         // flight finish (up to the shutdown timeout) and then returns from `run_until_stopped`.
-        let server = actix_web::HttpServer::new(move || App::new().app_data(api.clone()).default_service(web::to(forward)))
-            .shutdown_timeout(30)
-            .listen(listener)?
-            .run();
+        let server = actix_web::HttpServer::new(move || {
+            App::new()
+                .app_data(api.clone())
+                .default_service(web::to(forward))
+        })
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
         info!(port, "persona-server listening");
         Ok(Self { port, server })
     }
@@ -86,7 +96,11 @@ impl Application {
 }
 
 /// Hands every request to the shared API as a neutral request and writes its answer back.
-async fn forward(request: HttpRequest, mut payload: web::Payload, api: web::Data<Api>) -> HttpResponse {
+async fn forward(
+    request: HttpRequest,
+    mut payload: web::Payload,
+    api: web::Data<Api>,
+) -> HttpResponse {
     // Read at most one byte past the limit: enough for the API to refuse with 413, without
     // buffering an unbounded body.
     let mut body = Vec::new();
@@ -110,12 +124,16 @@ async fn forward(request: HttpRequest, mut payload: web::Payload, api: web::Data
         headers: request
             .headers()
             .iter()
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .filter_map(|(name, value)| {
+                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+            })
             .collect(),
         body,
     };
     let answer = api.handle(neutral).await;
-    let mut response = HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    let mut response = HttpResponse::build(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
     for (name, value) in answer.headers {
         response.insert_header((name, value));
     }

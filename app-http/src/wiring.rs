@@ -18,7 +18,10 @@ use crate::config::Config;
 #[derive(Debug, Error)]
 pub enum WiringError {
     #[error("cannot open the persona data folder {path} (PERSONA_DATA_DIR): {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Builds the API over the adapters `config` selects, and logs which ones run.
@@ -31,22 +34,30 @@ pub enum WiringError {
 ///
 /// When the data folder cannot be created or read.
 pub fn build_api(config: &Config) -> Result<Api, WiringError> {
-    let extractor: Arc<dyn PersonaExtractor> = Arc::new(MockExtractor::default());
+    let extractor: Arc<dyn PersonaExtractor> = Arc::new(MockExtractor::new());
     let store: Arc<dyn PersonaStore> = if config.mock_mode {
         Arc::new(MemoryStore::with_samples())
     } else {
         if config.supabase_url.is_some() || config.supabase_service_role_key.is_some() {
-            warn!("SUPABASE_URL/SUPABASE_SERVICE_ROLE_KEY are set, but this build has no Supabase store yet; using the file store");
+            warn!(
+                "SUPABASE_URL/SUPABASE_SERVICE_ROLE_KEY are set, but this build has no Supabase store yet; using the file store"
+            );
         }
-        let store = FsStore::open(&config.data_dir)
-            .map_err(|source| WiringError::DataDir { path: config.data_dir.clone(), source })?;
+        let store = FsStore::open(&config.data_dir).map_err(|source| WiringError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
         Arc::new(store)
     };
     if !config.mock_mode {
         if config.openai_api_key.is_some() {
-            warn!("OPENAI_API_KEY is set, but this build has no OpenAI extractor yet; using the mock extractor");
+            warn!(
+                "OPENAI_API_KEY is set, but this build has no OpenAI extractor yet; using the mock extractor"
+            );
         } else {
-            warn!("no OPENAI_API_KEY: process-persona uses the MOCK extractor, which reads simple phrases and calls no model");
+            warn!(
+                "no OPENAI_API_KEY: process-persona uses the MOCK extractor, which reads simple phrases and calls no model"
+            );
         }
     }
     info!(
@@ -57,5 +68,11 @@ pub fn build_api(config: &Config) -> Result<Api, WiringError> {
         "adapters selected"
     );
     let service = PersonaService::new(extractor, store);
-    Ok(Api::new(service, ApiSettings { cors: config.cors.clone(), mock_mode: config.mock_mode }))
+    Ok(Api::new(
+        service,
+        ApiSettings {
+            cors: config.cors.clone(),
+            mock_mode: config.mock_mode,
+        },
+    ))
 }

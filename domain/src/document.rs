@@ -53,7 +53,11 @@ impl SourceCounts {
                 message: format!("source.links must be at most {MAX_LINKS}"),
             });
         }
-        if violations.is_empty() { Ok(self) } else { Err(violations) }
+        if violations.is_empty() {
+            Ok(self)
+        } else {
+            Err(violations)
+        }
     }
 }
 
@@ -85,8 +89,14 @@ pub struct StoredPersona {
 /// Why bytes read from a store are not a whole persona document. Never carries the content.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DocumentError {
-    #[error("the document is not valid JSON of the stored shape ({category} at line {line}, column {column})")]
-    Malformed { category: &'static str, line: usize, column: usize },
+    #[error(
+        "the document is not valid JSON of the stored shape ({category} at line {line}, column {column})"
+    )]
+    Malformed {
+        category: &'static str,
+        line: usize,
+        column: usize,
+    },
     #[error("the document has schema_version {found}; this service reads version {SCHEMA_VERSION}")]
     UnsupportedVersion { found: u32 },
     #[error("the document's ids disagree with the id it was stored under")]
@@ -97,7 +107,12 @@ pub enum DocumentError {
 
 impl StoredPersona {
     /// Builds the document for a persona about to be saved. `created_at` is cut to whole seconds.
-    pub fn new(id: PersonaId, persona: Persona, source: SourceCounts, created_at: DateTime<Utc>) -> Self {
+    pub fn new(
+        id: PersonaId,
+        persona: Persona,
+        source: SourceCounts,
+        created_at: DateTime<Utc>,
+    ) -> Self {
         let (file_size, content_sha256) = fingerprint(&persona);
         let metadata = Metadata {
             persona_id: id.clone(),
@@ -107,7 +122,12 @@ impl StoredPersona {
             source_links: source.links,
             content_sha256,
         };
-        Self { id, schema_version: SCHEMA_VERSION, persona, metadata }
+        Self {
+            id,
+            schema_version: SCHEMA_VERSION,
+            persona,
+            metadata,
+        }
     }
 
     pub fn id(&self) -> &PersonaId {
@@ -144,13 +164,17 @@ impl StoredPersona {
             category: match e.classify() {
                 serde_json::error::Category::Data => "unexpected content",
                 serde_json::error::Category::Eof => "truncated",
-                serde_json::error::Category::Syntax | serde_json::error::Category::Io => "syntax error",
+                serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                    "syntax error"
+                }
             },
             line: e.line(),
             column: e.column(),
         })?;
         if raw.schema_version != SCHEMA_VERSION {
-            return Err(DocumentError::UnsupportedVersion { found: raw.schema_version });
+            return Err(DocumentError::UnsupportedVersion {
+                found: raw.schema_version,
+            });
         }
         if &raw.id != expected || raw.metadata.persona_id != raw.id {
             return Err(DocumentError::IdMismatch);
@@ -159,7 +183,12 @@ impl StoredPersona {
         if sha != raw.metadata.content_sha256 || file_size != raw.metadata.file_size {
             return Err(DocumentError::ChecksumMismatch);
         }
-        Ok(Self { id: raw.id, schema_version: raw.schema_version, persona: raw.persona, metadata: raw.metadata })
+        Ok(Self {
+            id: raw.id,
+            schema_version: raw.schema_version,
+            persona: raw.persona,
+            metadata: raw.metadata,
+        })
     }
 }
 
@@ -183,9 +212,24 @@ mod tests {
     }
 
     fn sample() -> StoredPersona {
-        let persona = Persona::from_draft(PersonaDraft { name: Some("Ada".into()), ..PersonaDraft::default() }).persona;
-        let at = Utc.with_ymd_and_hms(2026, 11, 26, 5, 44, 24).single().expect("valid time");
-        StoredPersona::new(id("V1StGXR8_Z5jdHi6B-myT"), persona, SourceCounts { blocks: 3, links: 2 }, at)
+        let persona = Persona::from_draft(PersonaDraft {
+            name: Some("Ada".into()),
+            ..PersonaDraft::default()
+        })
+        .persona;
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 26, 5, 44, 24)
+            .single()
+            .expect("valid time");
+        StoredPersona::new(
+            id("V1StGXR8_Z5jdHi6B-myT"),
+            persona,
+            SourceCounts {
+                blocks: 3,
+                links: 2,
+            },
+            at,
+        )
     }
 
     #[test]
@@ -206,8 +250,16 @@ mod tests {
 
     #[test]
     fn created_at_is_cut_to_whole_seconds() {
-        let at = Utc.timestamp_opt(1_700_000_000, 999_999_999).single().expect("valid");
-        let doc = StoredPersona::new(id("V1StGXR8_Z5jdHi6B-myT"), sample().persona().clone(), SourceCounts::default(), at);
+        let at = Utc
+            .timestamp_opt(1_700_000_000, 999_999_999)
+            .single()
+            .expect("valid");
+        let doc = StoredPersona::new(
+            id("V1StGXR8_Z5jdHi6B-myT"),
+            sample().persona().clone(),
+            SourceCounts::default(),
+            at,
+        );
         assert_eq!(doc.metadata().created_at.timestamp_subsec_nanos(), 0);
     }
 
@@ -220,12 +272,17 @@ mod tests {
     #[test]
     fn a_document_under_another_id_is_refused() {
         let doc = sample();
-        assert_eq!(StoredPersona::from_json(&doc.to_json(), &id("AAAAAAAAAAAAAAAAAAAAA")), Err(DocumentError::IdMismatch));
+        assert_eq!(
+            StoredPersona::from_json(&doc.to_json(), &id("AAAAAAAAAAAAAAAAAAAAA")),
+            Err(DocumentError::IdMismatch)
+        );
     }
 
     #[test]
     fn a_tampered_persona_fails_the_checksum() {
-        let text = String::from_utf8(sample().to_json()).expect("utf8").replace("\"Ada\"", "\"Eve\"");
+        let text = String::from_utf8(sample().to_json())
+            .expect("utf8")
+            .replace("\"Ada\"", "\"Eve\"");
         assert_eq!(
             StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT")),
             Err(DocumentError::ChecksumMismatch)
@@ -235,14 +292,26 @@ mod tests {
     #[test]
     fn a_half_written_document_is_malformed_and_the_error_holds_no_content() {
         let bytes = sample().to_json();
-        let err = StoredPersona::from_json(&bytes[..bytes.len() / 2], &id("V1StGXR8_Z5jdHi6B-myT")).expect_err("cut");
-        assert!(matches!(err, DocumentError::Malformed { category: "truncated", .. }), "{err}");
+        let err = StoredPersona::from_json(&bytes[..bytes.len() / 2], &id("V1StGXR8_Z5jdHi6B-myT"))
+            .expect_err("cut");
+        assert!(
+            matches!(
+                err,
+                DocumentError::Malformed {
+                    category: "truncated",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(!err.to_string().contains("Ada"));
     }
 
     #[test]
     fn another_version_is_refused() {
-        let text = String::from_utf8(sample().to_json()).expect("utf8").replace("\"schema_version\":1", "\"schema_version\":2");
+        let text = String::from_utf8(sample().to_json())
+            .expect("utf8")
+            .replace("\"schema_version\":1", "\"schema_version\":2");
         assert_eq!(
             StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT")),
             Err(DocumentError::UnsupportedVersion { found: 2 })
@@ -251,8 +320,20 @@ mod tests {
 
     #[test]
     fn source_counts_over_the_limits_are_refused() {
-        assert!(SourceCounts { blocks: 50, links: 50 }.check().is_ok());
-        let violations = SourceCounts { blocks: 51, links: 51 }.check().expect_err("over");
+        assert!(
+            SourceCounts {
+                blocks: 50,
+                links: 50
+            }
+            .check()
+            .is_ok()
+        );
+        let violations = SourceCounts {
+            blocks: 51,
+            links: 51,
+        }
+        .check()
+        .expect_err("over");
         assert_eq!(violations.len(), 2);
     }
 }

@@ -53,8 +53,13 @@ impl PersonaId {
     /// [`InvalidPersonaId`] for anything but exactly 21 characters of `[A-Za-z0-9_-]`.
     pub fn parse(s: &str) -> Result<Self, InvalidPersonaId> {
         let valid = s.len() == Self::LEN
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if valid { Ok(Self(s.to_owned())) } else { Err(InvalidPersonaId) }
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(InvalidPersonaId)
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -90,19 +95,35 @@ mod tests {
 
     #[test]
     fn a_nanoid_parses() {
-        assert_eq!(PersonaId::parse("V1StGXR8_Z5jdHi6B-myT").map(|id| id.to_string()).as_deref(), Ok("V1StGXR8_Z5jdHi6B-myT"));
+        assert_eq!(
+            PersonaId::parse("V1StGXR8_Z5jdHi6B-myT")
+                .map(|id| id.to_string())
+                .as_deref(),
+            Ok("V1StGXR8_Z5jdHi6B-myT")
+        );
     }
 
     #[test]
     fn wrong_lengths_are_rejected() {
         assert_eq!(PersonaId::parse(""), Err(InvalidPersonaId));
-        assert_eq!(PersonaId::parse("V1StGXR8_Z5jdHi6B-my"), Err(InvalidPersonaId));
-        assert_eq!(PersonaId::parse("V1StGXR8_Z5jdHi6B-myTT"), Err(InvalidPersonaId));
+        assert_eq!(
+            PersonaId::parse("V1StGXR8_Z5jdHi6B-my"),
+            Err(InvalidPersonaId)
+        );
+        assert_eq!(
+            PersonaId::parse("V1StGXR8_Z5jdHi6B-myTT"),
+            Err(InvalidPersonaId)
+        );
     }
 
     #[test]
     fn path_traversal_is_rejected() {
-        for bad in ["../../../etc/passwd..", "..%2F..%2F..%2Fetc%2Fpa", "aaaaaaaaaa/aaaaaaaaaa", "aaaaaaaaaa.aaaaaaaaaa"] {
+        for bad in [
+            "../../../etc/passwd..",
+            "..%2F..%2F..%2Fetc%2Fpa",
+            "aaaaaaaaaa/aaaaaaaaaa",
+            "aaaaaaaaaa.aaaaaaaaaa",
+        ] {
             assert_eq!(PersonaId::parse(bad), Err(InvalidPersonaId), "{bad}");
         }
     }

@@ -25,7 +25,5 @@ mod text;
 
 pub use document::{DocumentError, Metadata, SCHEMA_VERSION, SourceCounts, StoredPersona};
 pub use id::{InvalidPersonaId, PersonaId};
-pub use persona::{
-    Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode,
-};
+pub use persona::{Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode};
 pub use source::{SourceBundle, SourceError};

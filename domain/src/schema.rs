@@ -35,7 +35,10 @@ pub fn stored_document_schema() -> Value {
 }
 
 fn schema_for<T: JsonSchema>(settings: SchemaSettings) -> Value {
-    settings.into_generator().into_root_schema_for::<T>().to_value()
+    settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// Rewrites one schema, and every schema inside it, into the strict form.

@@ -29,7 +29,11 @@ pub enum SourceError {
     #[error("textBlocks[{index}] is empty once whitespace and control characters are removed")]
     EmptyTextBlock { index: usize },
     #[error("textBlocks[{index}] has {chars} characters; at most {max} are allowed ({over} too many)", over = chars - max)]
-    TextBlockTooLong { index: usize, chars: usize, max: usize },
+    TextBlockTooLong {
+        index: usize,
+        chars: usize,
+        max: usize,
+    },
     #[error("the text blocks have {chars} characters in total; at most {max} are allowed ({over} too many)", over = chars - max)]
     TotalTextTooLong { chars: usize, max: usize },
     #[error("links holds {count} links; at most {max} are allowed")]
@@ -37,8 +41,14 @@ pub enum SourceError {
     #[error("links[{index}] is empty")]
     EmptyLink { index: usize },
     #[error("links[{index}] has {chars} characters; at most {max} are allowed")]
-    LinkTooLong { index: usize, chars: usize, max: usize },
-    #[error("links[{index}] is not an absolute URL (expected something like https://example.com/page)")]
+    LinkTooLong {
+        index: usize,
+        chars: usize,
+        max: usize,
+    },
+    #[error(
+        "links[{index}] is not an absolute URL (expected something like https://example.com/page)"
+    )]
     LinkNotUrl { index: usize },
     #[error("links[{index}] must use http or https")]
     LinkNotHttp { index: usize },
@@ -93,7 +103,10 @@ impl SourceBundle {
             errors.push(SourceError::NoTextBlocks);
         }
         if text_blocks.len() > MAX_TEXT_BLOCKS {
-            errors.push(SourceError::TooManyTextBlocks { count: text_blocks.len(), max: MAX_TEXT_BLOCKS });
+            errors.push(SourceError::TooManyTextBlocks {
+                count: text_blocks.len(),
+                max: MAX_TEXT_BLOCKS,
+            });
         }
         let mut blocks = Vec::with_capacity(text_blocks.len().min(MAX_TEXT_BLOCKS));
         let mut total = 0;
@@ -104,16 +117,26 @@ impl SourceBundle {
             if chars == 0 {
                 errors.push(SourceError::EmptyTextBlock { index });
             } else if chars > MAX_BLOCK_CHARS {
-                errors.push(SourceError::TextBlockTooLong { index, chars, max: MAX_BLOCK_CHARS });
+                errors.push(SourceError::TextBlockTooLong {
+                    index,
+                    chars,
+                    max: MAX_BLOCK_CHARS,
+                });
             }
             blocks.push(block);
         }
         if total > MAX_TOTAL_CHARS {
-            errors.push(SourceError::TotalTextTooLong { chars: total, max: MAX_TOTAL_CHARS });
+            errors.push(SourceError::TotalTextTooLong {
+                chars: total,
+                max: MAX_TOTAL_CHARS,
+            });
         }
 
         if links.len() > MAX_LINKS {
-            errors.push(SourceError::TooManyLinks { count: links.len(), max: MAX_LINKS });
+            errors.push(SourceError::TooManyLinks {
+                count: links.len(),
+                max: MAX_LINKS,
+            });
         }
         let mut parsed_links: Vec<String> = Vec::with_capacity(links.len().min(MAX_LINKS));
         for (index, raw) in links.iter().enumerate() {
@@ -128,7 +151,10 @@ impl SourceBundle {
         }
 
         if errors.is_empty() {
-            Ok(Self { blocks, links: parsed_links })
+            Ok(Self {
+                blocks,
+                links: parsed_links,
+            })
         } else {
             Err(errors)
         }
@@ -169,7 +195,11 @@ fn parse_link(index: usize, raw: &str) -> Result<String, SourceError> {
     }
     let chars = char_count(link);
     if chars > MAX_LINK_CHARS {
-        return Err(SourceError::LinkTooLong { index, chars, max: MAX_LINK_CHARS });
+        return Err(SourceError::LinkTooLong {
+            index,
+            chars,
+            max: MAX_LINK_CHARS,
+        });
     }
     let url = Url::parse(link).map_err(|_| SourceError::LinkNotUrl { index })?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -197,8 +227,11 @@ mod tests {
 
     #[test]
     fn a_plain_block_and_link_parse() {
-        let bundle = SourceBundle::parse(&strings(&["I am Ada."]), &strings(&["https://example.com/ada"]))
-            .expect("valid");
+        let bundle = SourceBundle::parse(
+            &strings(&["I am Ada."]),
+            &strings(&["https://example.com/ada"]),
+        )
+        .expect("valid");
         assert_eq!(bundle.text_blocks(), ["I am Ada."]);
         assert_eq!(bundle.links(), ["https://example.com/ada"]);
     }
@@ -211,14 +244,20 @@ mod tests {
     #[test]
     fn too_many_blocks_is_rejected() {
         let blocks = vec!["x"; MAX_TEXT_BLOCKS + 1];
-        assert_eq!(errors(&blocks, &[]), [SourceError::TooManyTextBlocks { count: 51, max: 50 }]);
+        assert_eq!(
+            errors(&blocks, &[]),
+            [SourceError::TooManyTextBlocks { count: 51, max: 50 }]
+        );
     }
 
     #[test]
     fn a_whitespace_only_block_is_empty_and_named_by_index() {
         let errs = errors(&["fine", " \n\t\u{0} "], &[]);
         assert_eq!(errs, [SourceError::EmptyTextBlock { index: 1 }]);
-        assert_eq!(errs[0].to_string(), "textBlocks[1] is empty once whitespace and control characters are removed");
+        assert_eq!(
+            errs[0].to_string(),
+            "textBlocks[1] is empty once whitespace and control characters are removed"
+        );
         assert_eq!(errs[0].pointer(), "/textBlocks/1");
     }
 
@@ -226,7 +265,14 @@ mod tests {
     fn a_block_over_the_limit_says_by_how_much() {
         let long = "é".repeat(MAX_BLOCK_CHARS + 5);
         let errs = errors(&[&long], &[]);
-        assert_eq!(errs, [SourceError::TextBlockTooLong { index: 0, chars: 100_005, max: 100_000 }]);
+        assert_eq!(
+            errs,
+            [SourceError::TextBlockTooLong {
+                index: 0,
+                chars: 100_005,
+                max: 100_000
+            }]
+        );
         assert!(errs[0].to_string().contains("5 too many"));
         assert!(errs[0].is_too_large());
     }
@@ -241,7 +287,13 @@ mod tests {
     fn the_total_is_limited_across_blocks() {
         let block = "a".repeat(MAX_BLOCK_CHARS);
         let errs = errors(&[&block, &block, &block, "b"], &[]);
-        assert_eq!(errs, [SourceError::TotalTextTooLong { chars: 300_001, max: 300_000 }]);
+        assert_eq!(
+            errs,
+            [SourceError::TotalTextTooLong {
+                chars: 300_001,
+                max: 300_000
+            }]
+        );
     }
 
     #[test]
@@ -253,12 +305,24 @@ mod tests {
     #[test]
     fn too_many_links_is_rejected() {
         let links = vec!["https://example.com"; MAX_LINKS + 1];
-        assert_eq!(errors(&["x"], &links), [SourceError::TooManyLinks { count: 51, max: 50 }]);
+        assert_eq!(
+            errors(&["x"], &links),
+            [SourceError::TooManyLinks { count: 51, max: 50 }]
+        );
     }
 
     #[test]
     fn relative_and_non_http_links_are_rejected_by_index() {
-        let errs = errors(&["x"], &["https://ok.example", "/relative/path", "ftp://example.com/a", "mailto:a@b.c", "  "]);
+        let errs = errors(
+            &["x"],
+            &[
+                "https://ok.example",
+                "/relative/path",
+                "ftp://example.com/a",
+                "mailto:a@b.c",
+                "  ",
+            ],
+        );
         assert_eq!(
             errs,
             [
@@ -273,17 +337,32 @@ mod tests {
     #[test]
     fn a_link_over_the_limit_is_rejected() {
         let link = format!("https://example.com/{}", "a".repeat(MAX_LINK_CHARS));
-        assert_eq!(errors(&["x"], &[&link]), [SourceError::LinkTooLong { index: 0, chars: 2_068, max: 2_048 }]);
+        assert_eq!(
+            errors(&["x"], &[&link]),
+            [SourceError::LinkTooLong {
+                index: 0,
+                chars: 2_068,
+                max: 2_048
+            }]
+        );
     }
 
     #[test]
     fn duplicate_links_keep_their_first_place() {
         let bundle = SourceBundle::parse(
             &strings(&["x"]),
-            &strings(&["https://B.example/x", "https://a.example", " https://b.example/x ", "https://a.example/"]),
+            &strings(&[
+                "https://B.example/x",
+                "https://a.example",
+                " https://b.example/x ",
+                "https://a.example/",
+            ]),
         )
         .expect("valid");
-        assert_eq!(bundle.links(), ["https://b.example/x", "https://a.example/"]);
+        assert_eq!(
+            bundle.links(),
+            ["https://b.example/x", "https://a.example/"]
+        );
     }
 
     #[test]
@@ -301,10 +380,16 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_text() {
-        let bundle = SourceBundle::parse(&strings(&["secret diary"]), &strings(&["https://private.example"]))
-            .expect("valid");
+        let bundle = SourceBundle::parse(
+            &strings(&["secret diary"]),
+            &strings(&["https://private.example"]),
+        )
+        .expect("valid");
         let shown = format!("{bundle:?}");
-        assert!(!shown.contains("secret") && !shown.contains("private"), "{shown}");
+        assert!(
+            !shown.contains("secret") && !shown.contains("private"),
+            "{shown}"
+        );
     }
 
     proptest! {

@@ -38,7 +38,9 @@ pub(crate) fn collapse_whitespace(input: &str) -> String {
 
 /// The first `max` characters of `s`; `None` when `s` already fits.
 pub(crate) fn truncated(s: &str, max: usize) -> Option<String> {
-    s.char_indices().nth(max).map(|(at, _)| s[..at].trim_end().to_owned())
+    s.char_indices()
+        .nth(max)
+        .map(|(at, _)| s[..at].trim_end().to_owned())
 }
 
 pub(crate) fn char_count(s: &str) -> usize {

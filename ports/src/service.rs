@@ -77,7 +77,11 @@ impl PersonaService {
     ///
     /// The store's error; [`StoreError::Unexpected`] if the store reports every fresh id as taken.
     #[tracing::instrument(name = "save", skip_all, fields(store = self.store.name()))]
-    pub async fn save(&self, persona: Persona, source: SourceCounts) -> Result<StoredPersona, StoreError> {
+    pub async fn save(
+        &self,
+        persona: Persona,
+        source: SourceCounts,
+    ) -> Result<StoredPersona, StoreError> {
         for _ in 0..MAX_ID_ATTEMPTS {
             let document = StoredPersona::new(fresh_id(), persona.clone(), source, Utc::now());
             match self.store.create(&document).await {
@@ -85,11 +89,15 @@ impl PersonaService {
                     info!(persona_id = %document.id(), bytes = document.metadata().file_size, "persona saved");
                     return Ok(document);
                 }
-                Err(StoreError::AlreadyExists) => warn!("fresh persona id already taken; drawing another"),
+                Err(StoreError::AlreadyExists) => {
+                    warn!("fresh persona id already taken; drawing another")
+                }
                 Err(error) => return Err(error),
             }
         }
-        Err(StoreError::Unexpected(format!("the store reported {MAX_ID_ATTEMPTS} fresh ids as taken")))
+        Err(StoreError::Unexpected(format!(
+            "the store reported {MAX_ID_ATTEMPTS} fresh ids as taken"
+        )))
     }
 
     /// Reads a saved persona.

@@ -26,5 +26,13 @@ pub fn document(name: &str) -> StoredPersona {
         ..PersonaDraft::default()
     })
     .persona;
-    StoredPersona::new(random_id(), persona, SourceCounts { blocks: 2, links: 1 }, Utc::now())
+    StoredPersona::new(
+        random_id(),
+        persona,
+        SourceCounts {
+            blocks: 2,
+            links: 1,
+        },
+        Utc::now(),
+    )
 }

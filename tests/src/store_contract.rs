@@ -17,7 +17,15 @@ pub async fn create_then_get_round_trips(store: &dyn PersonaStore) {
 pub async fn unicode_round_trips(store: &dyn PersonaStore) {
     let doc = document("Zoë Ñúñez 李小龍 🧪 \"quoted\" \\ back");
     store.create(&doc).await.expect("created");
-    assert_eq!(store.get(doc.id()).await.expect("read back").persona().name(), "Zoë Ñúñez 李小龍 🧪 \"quoted\" \\ back");
+    assert_eq!(
+        store
+            .get(doc.id())
+            .await
+            .expect("read back")
+            .persona()
+            .name(),
+        "Zoë Ñúñez 李小龍 🧪 \"quoted\" \\ back"
+    );
 }
 
 /// `get` of an id nothing was stored under is `NotFound`.

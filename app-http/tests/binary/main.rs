@@ -16,7 +16,11 @@ struct Server {
 impl Server {
     /// Starts the binary in `cwd` with `vars`, on a free port, and waits until health answers.
     async fn start(cwd: &Path, vars: &[(&str, &str)]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_persona-server"));
         command
             .current_dir(cwd)
@@ -29,10 +33,16 @@ impl Server {
             command.env(k, v);
         }
         let child = command.spawn().expect("persona-server starts");
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while reqwest::get(server.url("/api/health")).await.is_err() {
-            assert!(Instant::now() < deadline, "persona-server did not answer within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "persona-server did not answer within 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         server
@@ -45,7 +55,10 @@ impl Server {
     /// Sends SIGTERM and returns whether the process exited successfully.
     fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
         assert!(sent.success());
         self.child.wait().expect("waited").success()
     }
@@ -59,7 +72,10 @@ impl Drop for Server {
 }
 
 async fn json(response: reqwest::Response) -> (u16, Value) {
-    (response.status().as_u16(), response.json().await.expect("json body"))
+    (
+        response.status().as_u16(),
+        response.json().await.expect("json body"),
+    )
 }
 
 #[tokio::test]
@@ -81,17 +97,31 @@ async fn on_embedded_defaults_a_saved_persona_survives_sigterm_and_a_restart() {
     let persona = processed["data"]["persona"].clone();
     assert_eq!(persona["name"], "Ada Lovelace");
 
-    let (status, saved) =
-        json(client.post(server.url("/api/save-persona")).json(&json!({ "persona": persona })).send().await.expect("sent"))
-            .await;
+    let (status, saved) = json(
+        client
+            .post(server.url("/api/save-persona"))
+            .json(&json!({ "persona": persona }))
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
     assert_eq!(status, 201, "{saved:?}");
     let id = saved["data"]["id"].as_str().expect("id").to_owned();
-    assert!(dir.path().join("data").join(format!("{id}.json")).is_file(), "the default data folder is ./data");
+    assert!(
+        dir.path().join("data").join(format!("{id}.json")).is_file(),
+        "the default data folder is ./data"
+    );
 
     assert!(server.terminate(), "SIGTERM stops the server cleanly");
 
     let server = Server::start(dir.path(), &[]).await;
-    let (status, got) = json(reqwest::get(server.url(&format!("/api/get-persona?id={id}"))).await.expect("sent")).await;
+    let (status, got) = json(
+        reqwest::get(server.url(&format!("/api/get-persona?id={id}")))
+            .await
+            .expect("sent"),
+    )
+    .await;
     assert_eq!(status, 200, "{got:?}");
     assert_eq!(got["data"]["persona"], persona);
 }
@@ -117,5 +147,8 @@ async fn a_bad_setting_stops_the_start_and_names_the_variable() {
         .expect("runs");
     assert!(!output.status.success());
     let logged = String::from_utf8_lossy(&output.stdout);
-    assert!(logged.contains("USE_MOCK_DATA must be true or false"), "{logged}");
+    assert!(
+        logged.contains("USE_MOCK_DATA must be true or false"),
+        "{logged}"
+    );
 }

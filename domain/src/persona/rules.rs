@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use super::{Evidence, Persona, PersonaDraft};
 use crate::limits::{
-    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS, MAX_EVIDENCE_SOURCE_CHARS,
-    MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS, MAX_STYLE_CHARS,
+    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS,
+    MAX_EVIDENCE_SOURCE_CHARS, MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS,
+    MAX_STYLE_CHARS,
 };
 use crate::text::{char_count, collapse_whitespace, truncated};
 
@@ -96,23 +97,33 @@ impl Finding {
         let (code, message) = match self.kind {
             FindingKind::NameMissing => (
                 WarningCode::NameMissing,
-                format!("the source names nobody, so the persona is called \"{}\"", Persona::UNNAMED),
+                format!(
+                    "the source names nobody, so the persona is called \"{}\"",
+                    Persona::UNNAMED
+                ),
             ),
-            FindingKind::AgeOutOfRange => {
-                (WarningCode::AgeOutOfRange, format!("age was outside 0 to {MAX_AGE} and was removed"))
-            }
-            FindingKind::Truncated { chars, max } => {
-                (WarningCode::Truncated, format!("{name} had {chars} characters and was cut to {max}"))
-            }
-            FindingKind::TooManyItems { count, max } => {
-                (WarningCode::TooManyItems, format!("{name} had {count} items; the first {max} were kept"))
-            }
+            FindingKind::AgeOutOfRange => (
+                WarningCode::AgeOutOfRange,
+                format!("age was outside 0 to {MAX_AGE} and was removed"),
+            ),
+            FindingKind::Truncated { chars, max } => (
+                WarningCode::Truncated,
+                format!("{name} had {chars} characters and was cut to {max}"),
+            ),
+            FindingKind::TooManyItems { count, max } => (
+                WarningCode::TooManyItems,
+                format!("{name} had {count} items; the first {max} were kept"),
+            ),
             FindingKind::DuplicatesRemoved { removed } => (
                 WarningCode::DuplicatesRemoved,
                 format!("{name} repeated {removed} item(s); each is kept once"),
             ),
         };
-        Warning { field: self.field.clone(), code, message }
+        Warning {
+            field: self.field.clone(),
+            code,
+            message,
+        }
     }
 
     fn violation(&self) -> Violation {
@@ -126,9 +137,14 @@ impl Finding {
             FindingKind::TooManyItems { count, max } => {
                 format!("{name} has {count} items; at most {max} are allowed")
             }
-            FindingKind::DuplicatesRemoved { removed } => format!("{name} repeats {removed} item(s)"),
+            FindingKind::DuplicatesRemoved { removed } => {
+                format!("{name} repeats {removed} item(s)")
+            }
         };
-        Violation { field: self.field.clone(), message }
+        Violation {
+            field: self.field.clone(),
+            message,
+        }
     }
 }
 
@@ -138,7 +154,10 @@ impl Persona {
     /// "Unnamed persona", never an invented one.
     pub fn from_draft(draft: PersonaDraft) -> Normalised {
         let (persona, findings) = normalise(draft);
-        Normalised { persona, warnings: findings.iter().map(Finding::warning).collect() }
+        Normalised {
+            persona,
+            warnings: findings.iter().map(Finding::warning).collect(),
+        }
     }
 
     /// Checks a client's persona. Whitespace is tidied, empty items dropped and repeated items
@@ -150,15 +169,26 @@ impl Persona {
     /// over its limit.
     pub fn parse(draft: PersonaDraft) -> Result<Self, Vec<Violation>> {
         let (persona, findings) = normalise(draft);
-        let violations: Vec<Violation> =
-            findings.iter().filter(|f| f.loses_information()).map(Finding::violation).collect();
-        if violations.is_empty() { Ok(persona) } else { Err(violations) }
+        let violations: Vec<Violation> = findings
+            .iter()
+            .filter(|f| f.loses_information())
+            .map(Finding::violation)
+            .collect();
+        if violations.is_empty() {
+            Ok(persona)
+        } else {
+            Err(violations)
+        }
     }
 }
 
 fn normalise(draft: PersonaDraft) -> (Persona, Vec<Finding>) {
     let mut n = Normaliser::default();
-    let name = n.text("/name", draft.name.as_deref().unwrap_or_default(), MAX_SHORT_CHARS);
+    let name = n.text(
+        "/name",
+        draft.name.as_deref().unwrap_or_default(),
+        MAX_SHORT_CHARS,
+    );
     let name = if name.is_empty() {
         n.found("/name", FindingKind::NameMissing);
         Persona::UNNAMED.to_owned()
@@ -185,7 +215,11 @@ fn normalise(draft: PersonaDraft) -> (Persona, Vec<Finding>) {
         values: n.list("/values", draft.values, MAX_ITEM_CHARS),
         goals: n.list("/goals", draft.goals, MAX_ITEM_CHARS),
         languages: n.list("/languages", draft.languages, MAX_ITEM_CHARS),
-        communication_style: n.optional("/communication_style", draft.communication_style, MAX_STYLE_CHARS),
+        communication_style: n.optional(
+            "/communication_style",
+            draft.communication_style,
+            MAX_STYLE_CHARS,
+        ),
         quotes: n.list("/quotes", draft.quotes, MAX_QUOTE_CHARS),
         evidence: n.evidence(draft.evidence),
     };
@@ -199,14 +233,23 @@ struct Normaliser {
 
 impl Normaliser {
     fn found(&mut self, field: &str, kind: FindingKind) {
-        self.findings.push(Finding { field: field.to_owned(), kind });
+        self.findings.push(Finding {
+            field: field.to_owned(),
+            kind,
+        });
     }
 
     fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let value = collapse_whitespace(value);
         match truncated(&value, max) {
             Some(cut) => {
-                self.found(field, FindingKind::Truncated { chars: char_count(&value), max });
+                self.found(
+                    field,
+                    FindingKind::Truncated {
+                        chars: char_count(&value),
+                        max,
+                    },
+                );
                 cut
             }
             None => value,
@@ -214,7 +257,9 @@ impl Normaliser {
     }
 
     fn optional(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
-        value.map(|v| self.text(field, &v, max)).filter(|v| !v.is_empty())
+        value
+            .map(|v| self.text(field, &v, max))
+            .filter(|v| !v.is_empty())
     }
 
     fn list(&mut self, field: &str, items: Vec<String>, max_chars: usize) -> Vec<String> {
@@ -234,7 +279,12 @@ impl Normaliser {
             }
         }
         if duplicates > 0 {
-            self.found(field, FindingKind::DuplicatesRemoved { removed: duplicates });
+            self.found(
+                field,
+                FindingKind::DuplicatesRemoved {
+                    removed: duplicates,
+                },
+            );
         }
         self.cap(field, kept, MAX_LIST_ITEMS)
     }
@@ -244,9 +294,17 @@ impl Normaliser {
         for item in items {
             let at = format!("/evidence/{}", kept.len());
             let evidence = Evidence {
-                field: self.text(&format!("{at}/field"), &item.field, MAX_EVIDENCE_FIELD_CHARS),
+                field: self.text(
+                    &format!("{at}/field"),
+                    &item.field,
+                    MAX_EVIDENCE_FIELD_CHARS,
+                ),
                 quote: self.text(&format!("{at}/quote"), &item.quote, MAX_QUOTE_CHARS),
-                source: self.text(&format!("{at}/source"), &item.source, MAX_EVIDENCE_SOURCE_CHARS),
+                source: self.text(
+                    &format!("{at}/source"),
+                    &item.source,
+                    MAX_EVIDENCE_SOURCE_CHARS,
+                ),
             };
             // Evidence without a field or a quote supports nothing; an exact repeat adds nothing.
             if evidence.field.is_empty() || evidence.quote.is_empty() || kept.contains(&evidence) {
@@ -259,7 +317,13 @@ impl Normaliser {
 
     fn cap<T>(&mut self, field: &str, mut items: Vec<T>, max: usize) -> Vec<T> {
         if items.len() > max {
-            self.found(field, FindingKind::TooManyItems { count: items.len(), max });
+            self.found(
+                field,
+                FindingKind::TooManyItems {
+                    count: items.len(),
+                    max,
+                },
+            );
             items.truncate(max);
         }
         items

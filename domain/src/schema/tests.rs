@@ -24,7 +24,9 @@ fn object_schemas(node: &Value, out: &mut Vec<Map<String, Value>>) {
 fn arrays_without_max_items(node: &Value) -> usize {
     match node {
         Value::Object(map) => {
-            let here = usize::from(map.get("type") == Some(&json!("array")) && !map.contains_key("maxItems"));
+            let here = usize::from(
+                map.get("type") == Some(&json!("array")) && !map.contains_key("maxItems"),
+            );
             here + map.values().map(arrays_without_max_items).sum::<usize>()
         }
         Value::Array(items) => items.iter().map(arrays_without_max_items).sum(),
@@ -54,8 +56,17 @@ fn the_draft_schema_is_strict_everywhere() {
     assert_eq!(objects.len(), 2, "the draft and its evidence item");
     for object in objects {
         assert_eq!(object["additionalProperties"], json!(false));
-        let keys: Vec<&String> = object["properties"].as_object().expect("properties").keys().collect();
-        let required: Vec<&str> = object["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+        let keys: Vec<&String> = object["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .collect();
+        let required: Vec<&str> = object["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         assert_eq!(keys, required);
     }
     assert_eq!(arrays_without_max_items(&schema), 0);
@@ -65,25 +76,48 @@ fn the_draft_schema_is_strict_everywhere() {
 #[test]
 fn the_draft_schema_keeps_the_persona_key_order() {
     let schema = draft_schema();
-    let keys: Vec<&str> = schema["properties"].as_object().expect("properties").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
         [
-            "name", "age", "occupation", "location", "background", "traits", "interests", "skills", "values",
-            "goals", "languages", "communication_style", "quotes", "evidence",
+            "name",
+            "age",
+            "occupation",
+            "location",
+            "background",
+            "traits",
+            "interests",
+            "skills",
+            "values",
+            "goals",
+            "languages",
+            "communication_style",
+            "quotes",
+            "evidence",
         ]
     );
 }
 
 #[test]
 fn the_draft_schema_makes_name_nullable() {
-    assert_eq!(draft_schema()["properties"]["name"]["type"], json!(["string", "null"]));
+    assert_eq!(
+        draft_schema()["properties"]["name"]["type"],
+        json!(["string", "null"])
+    );
 }
 
 #[test]
 fn a_complete_draft_validates() {
     let v = validator(&draft_schema());
-    let errors: Vec<String> = v.iter_errors(&sample_draft()).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = v
+        .iter_errors(&sample_draft())
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
 
@@ -134,10 +168,17 @@ fn the_stored_document_schema_accepts_a_document() {
     use chrono::Utc;
 
     use crate::{PersonaId, SourceCounts, StoredPersona};
-    let persona = Persona::from_draft(PersonaDraft { name: Some("Ada".into()), ..PersonaDraft::default() }).persona;
+    let persona = Persona::from_draft(PersonaDraft {
+        name: Some("Ada".into()),
+        ..PersonaDraft::default()
+    })
+    .persona;
     let id = PersonaId::parse("V1StGXR8_Z5jdHi6B-myT").expect("id");
     let doc = StoredPersona::new(id, persona, SourceCounts::default(), Utc::now());
     let json: Value = serde_json::from_slice(&doc.to_json()).expect("json");
-    let errors: Vec<String> = validator(&stored_document_schema()).iter_errors(&json).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator(&stored_document_schema())
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }

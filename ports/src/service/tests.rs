@@ -14,11 +14,20 @@ fn bundle() -> SourceBundle {
 }
 
 fn usage() -> Usage {
-    Usage { model: "test-model".into(), prompt_tokens: 120, completion_tokens: 80, attempts: 2 }
+    Usage {
+        model: "test-model".into(),
+        prompt_tokens: 120,
+        completion_tokens: 80,
+        attempts: 2,
+    }
 }
 
 fn persona() -> Persona {
-    Persona::from_draft(PersonaDraft { name: Some("Ada".into()), ..PersonaDraft::default() }).persona
+    Persona::from_draft(PersonaDraft {
+        name: Some("Ada".into()),
+        ..PersonaDraft::default()
+    })
+    .persona
 }
 
 fn service(extractor: MockPersonaExtractor, store: MockPersonaStore) -> PersonaService {
@@ -41,13 +50,26 @@ fn quiet_store() -> MockPersonaStore {
 async fn process_applies_the_rules_to_the_draft_and_keeps_the_usage() {
     let mut extractor = quiet_extractor();
     extractor.expect_extract().times(1).returning(|_| {
-        Ok(Extraction { draft: PersonaDraft { name: None, age: Some(400), ..PersonaDraft::default() }, usage: usage() })
+        Ok(Extraction {
+            draft: PersonaDraft {
+                name: None,
+                age: Some(400),
+                ..PersonaDraft::default()
+            },
+            usage: usage(),
+        })
     });
-    let processed = service(extractor, quiet_store()).process(&bundle()).await.expect("processed");
+    let processed = service(extractor, quiet_store())
+        .process(&bundle())
+        .await
+        .expect("processed");
     assert_eq!(processed.persona.name(), Persona::UNNAMED);
     assert_eq!(processed.persona.age(), None);
     let codes: Vec<WarningCode> = processed.warnings.iter().map(|w| w.code).collect();
-    assert_eq!(codes, [WarningCode::NameMissing, WarningCode::AgeOutOfRange]);
+    assert_eq!(
+        codes,
+        [WarningCode::NameMissing, WarningCode::AgeOutOfRange]
+    );
     assert_eq!(processed.usage, usage());
     assert!(!processed.cached);
 }
@@ -59,15 +81,28 @@ async fn process_passes_the_bundle_to_the_extractor() {
         .expect_extract()
         .withf(|b| b.text_blocks() == ["I am Ada, 36 years old."])
         .times(1)
-        .returning(|_| Ok(Extraction { draft: PersonaDraft::default(), usage: usage() }));
-    service(extractor, quiet_store()).process(&bundle()).await.expect("processed");
+        .returning(|_| {
+            Ok(Extraction {
+                draft: PersonaDraft::default(),
+                usage: usage(),
+            })
+        });
+    service(extractor, quiet_store())
+        .process(&bundle())
+        .await
+        .expect("processed");
 }
 
 #[tokio::test]
 async fn process_returns_the_extractor_error_unchanged() {
     let mut extractor = quiet_extractor();
-    extractor.expect_extract().returning(|_| Err(ExtractError::Timeout));
-    assert_eq!(service(extractor, quiet_store()).process(&bundle()).await, Err(ExtractError::Timeout));
+    extractor
+        .expect_extract()
+        .returning(|_| Err(ExtractError::Timeout));
+    assert_eq!(
+        service(extractor, quiet_store()).process(&bundle()).await,
+        Err(ExtractError::Timeout)
+    );
 }
 
 #[tokio::test]
@@ -79,12 +114,24 @@ async fn save_stores_one_document_with_a_fresh_id_and_metadata() {
         seen.lock().expect("lock").push(doc.clone());
         Ok(())
     });
-    let source = SourceCounts { blocks: 2, links: 1 };
-    let saved = service(quiet_extractor(), store).save(persona(), source).await.expect("saved");
-    assert_eq!(stored.lock().expect("lock").as_slice(), [saved.clone()]);
+    let source = SourceCounts {
+        blocks: 2,
+        links: 1,
+    };
+    let saved = service(quiet_extractor(), store)
+        .save(persona(), source)
+        .await
+        .expect("saved");
+    assert_eq!(*stored.lock().expect("lock"), vec![saved.clone()]);
     assert_eq!(saved.persona(), &persona());
     assert_eq!(saved.metadata().persona_id, *saved.id());
-    assert_eq!((saved.metadata().source_blocks, saved.metadata().source_links), (2, 1));
+    assert_eq!(
+        (
+            saved.metadata().source_blocks,
+            saved.metadata().source_links
+        ),
+        (2, 1)
+    );
 }
 
 #[tokio::test]
@@ -95,9 +142,16 @@ async fn a_taken_id_leads_to_a_fresh_id_never_an_overwrite() {
     store.expect_create().times(2).returning(move |doc| {
         let mut ids = seen.lock().expect("lock");
         ids.push(doc.id().clone());
-        if ids.len() == 1 { Err(StoreError::AlreadyExists) } else { Ok(()) }
+        if ids.len() == 1 {
+            Err(StoreError::AlreadyExists)
+        } else {
+            Ok(())
+        }
     });
-    let saved = service(quiet_extractor(), store).save(persona(), SourceCounts::default()).await.expect("saved");
+    let saved = service(quiet_extractor(), store)
+        .save(persona(), SourceCounts::default())
+        .await
+        .expect("saved");
     let ids = ids.lock().expect("lock");
     assert_ne!(ids[0], ids[1], "the retry uses a fresh id");
     assert_eq!(saved.id(), &ids[1]);
@@ -106,18 +160,34 @@ async fn a_taken_id_leads_to_a_fresh_id_never_an_overwrite() {
 #[tokio::test]
 async fn a_store_that_reports_every_id_taken_fails_after_a_bounded_number_of_tries() {
     let mut store = quiet_store();
-    store.expect_create().times(MAX_ID_ATTEMPTS as usize).returning(|_| Err(StoreError::AlreadyExists));
-    let result = service(quiet_extractor(), store).save(persona(), SourceCounts::default()).await;
-    assert!(matches!(result, Err(StoreError::Unexpected(_))), "{result:?}");
+    store
+        .expect_create()
+        .times(MAX_ID_ATTEMPTS as usize)
+        .returning(|_| Err(StoreError::AlreadyExists));
+    let result = service(quiet_extractor(), store)
+        .save(persona(), SourceCounts::default())
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::Unexpected(_))),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]
 async fn save_returns_other_store_errors_without_retrying() {
     let mut store = quiet_store();
-    let unavailable = StoreError::Unavailable { retryable: true, reason: "down".into() };
+    let unavailable = StoreError::Unavailable {
+        retryable: true,
+        reason: "down".into(),
+    };
     let returned = unavailable.clone();
-    store.expect_create().times(1).returning(move |_| Err(returned.clone()));
-    let result = service(quiet_extractor(), store).save(persona(), SourceCounts::default()).await;
+    store
+        .expect_create()
+        .times(1)
+        .returning(move |_| Err(returned.clone()));
+    let result = service(quiet_extractor(), store)
+        .save(persona(), SourceCounts::default())
+        .await;
     assert_eq!(result, Err(unavailable));
 }
 
@@ -125,8 +195,15 @@ async fn save_returns_other_store_errors_without_retrying() {
 async fn get_asks_the_store_for_that_id() {
     let id = PersonaId::parse("V1StGXR8_Z5jdHi6B-myT").expect("id");
     let mut store = quiet_store();
-    store.expect_get().with(mockall::predicate::eq(id.clone())).times(1).returning(|_| Err(StoreError::NotFound));
-    assert_eq!(service(quiet_extractor(), store).get(&id).await, Err(StoreError::NotFound));
+    store
+        .expect_get()
+        .with(mockall::predicate::eq(id.clone()))
+        .times(1)
+        .returning(|_| Err(StoreError::NotFound));
+    assert_eq!(
+        service(quiet_extractor(), store).get(&id).await,
+        Err(StoreError::NotFound)
+    );
 }
 
 #[test]

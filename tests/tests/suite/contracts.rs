@@ -68,20 +68,23 @@ store_contract!(fs_store, {
 mod mock_extractor {
     use super::*;
 
-    const CAPS: Capabilities = Capabilities { deterministic: true, verbatim_evidence: true };
+    const CAPS: Capabilities = Capabilities {
+        deterministic: true,
+        verbatim_evidence: true,
+    };
 
     #[tokio::test]
     async fn extraction_reports_usage_and_yields_a_valid_persona() {
-        extractor::extraction_reports_usage_and_yields_a_valid_persona(&MockExtractor::default()).await;
+        extractor::extraction_reports_usage_and_yields_a_valid_persona(&MockExtractor::new()).await;
     }
 
     #[tokio::test]
     async fn equal_bundles_give_equal_drafts() {
-        extractor::equal_bundles_give_equal_drafts(&MockExtractor::default(), CAPS).await;
+        extractor::equal_bundles_give_equal_drafts(&MockExtractor::new(), CAPS).await;
     }
 
     #[tokio::test]
     async fn evidence_quotes_are_verbatim_in_their_block() {
-        extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::default(), CAPS).await;
+        extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::new(), CAPS).await;
     }
 }

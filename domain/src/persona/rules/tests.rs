@@ -7,11 +7,17 @@ fn strings(items: &[&str]) -> Vec<String> {
 }
 
 fn named(name: &str) -> PersonaDraft {
-    PersonaDraft { name: Some(name.to_owned()), ..PersonaDraft::default() }
+    PersonaDraft {
+        name: Some(name.to_owned()),
+        ..PersonaDraft::default()
+    }
 }
 
 fn codes(warnings: &[Warning]) -> Vec<(&str, WarningCode)> {
-    warnings.iter().map(|w| (w.field.as_str(), w.code)).collect()
+    warnings
+        .iter()
+        .map(|w| (w.field.as_str(), w.code))
+        .collect()
 }
 
 #[test]
@@ -43,7 +49,10 @@ fn strings_are_trimmed_and_whitespace_collapsed() {
 #[test]
 fn a_missing_name_becomes_unnamed_with_a_warning() {
     for name in [None, Some(String::new()), Some("  \t ".to_owned())] {
-        let out = Persona::from_draft(PersonaDraft { name, ..PersonaDraft::default() });
+        let out = Persona::from_draft(PersonaDraft {
+            name,
+            ..PersonaDraft::default()
+        });
         assert_eq!(out.persona.name(), Persona::UNNAMED);
         assert_eq!(codes(&out.warnings), [("/name", WarningCode::NameMissing)]);
     }
@@ -52,17 +61,26 @@ fn a_missing_name_becomes_unnamed_with_a_warning() {
 #[test]
 fn an_age_outside_the_range_becomes_null_with_a_warning() {
     for age in [-1, 131, 10_000] {
-        let out = Persona::from_draft(PersonaDraft { age: Some(age), ..named("Ada") });
+        let out = Persona::from_draft(PersonaDraft {
+            age: Some(age),
+            ..named("Ada")
+        });
         assert_eq!(out.persona.age(), None);
         assert_eq!(codes(&out.warnings), [("/age", WarningCode::AgeOutOfRange)]);
-        assert!(!out.warnings[0].message.contains(&age.to_string()), "the message repeats no value");
+        assert!(
+            !out.warnings[0].message.contains(&age.to_string()),
+            "the message repeats no value"
+        );
     }
 }
 
 #[test]
 fn ages_at_the_bounds_are_kept() {
     for age in [0, 130] {
-        let out = Persona::from_draft(PersonaDraft { age: Some(age), ..named("Ada") });
+        let out = Persona::from_draft(PersonaDraft {
+            age: Some(age),
+            ..named("Ada")
+        });
         assert_eq!(out.persona.age().map(i64::from), Some(age));
         assert!(out.warnings.is_empty());
     }
@@ -83,50 +101,89 @@ fn empty_strings_become_null_or_disappear_without_warning() {
 
 #[test]
 fn list_items_are_deduplicated_case_insensitively_keeping_the_first() {
-    let draft = PersonaDraft { interests: strings(&["Chess", "chess", " CHESS ", "Go"]), ..named("Ada") };
+    let draft = PersonaDraft {
+        interests: strings(&["Chess", "chess", " CHESS ", "Go"]),
+        ..named("Ada")
+    };
     let out = Persona::from_draft(draft);
     assert_eq!(out.persona.interests(), ["Chess", "Go"]);
-    assert_eq!(codes(&out.warnings), [("/interests", WarningCode::DuplicatesRemoved)]);
+    assert_eq!(
+        codes(&out.warnings),
+        [("/interests", WarningCode::DuplicatesRemoved)]
+    );
     assert!(out.warnings[0].message.contains("2 item"));
 }
 
 #[test]
 fn a_list_over_the_cap_keeps_the_first_items_with_a_warning() {
     let items: Vec<String> = (0..25).map(|i| format!("skill {i}")).collect();
-    let out = Persona::from_draft(PersonaDraft { skills: items.clone(), ..named("Ada") });
+    let out = Persona::from_draft(PersonaDraft {
+        skills: items.clone(),
+        ..named("Ada")
+    });
     assert_eq!(out.persona.skills(), &items[..MAX_LIST_ITEMS]);
-    assert_eq!(codes(&out.warnings), [("/skills", WarningCode::TooManyItems)]);
-    assert_eq!(out.warnings[0].message, "skills had 25 items; the first 20 were kept");
+    assert_eq!(
+        codes(&out.warnings),
+        [("/skills", WarningCode::TooManyItems)]
+    );
+    assert_eq!(
+        out.warnings[0].message,
+        "skills had 25 items; the first 20 were kept"
+    );
 }
 
 #[test]
 fn a_long_item_is_cut_with_a_warning_naming_its_place() {
     let long = "a".repeat(MAX_ITEM_CHARS + 1);
-    let out = Persona::from_draft(PersonaDraft { goals: vec!["short".into(), long], ..named("Ada") });
+    let out = Persona::from_draft(PersonaDraft {
+        goals: vec!["short".into(), long],
+        ..named("Ada")
+    });
     assert_eq!(out.persona.goals()[1].chars().count(), MAX_ITEM_CHARS);
     assert_eq!(codes(&out.warnings), [("/goals/1", WarningCode::Truncated)]);
 }
 
 #[test]
 fn a_long_background_is_cut_with_a_warning() {
-    let out = Persona::from_draft(PersonaDraft { background: "word ".repeat(1000), ..named("Ada") });
+    let out = Persona::from_draft(PersonaDraft {
+        background: "word ".repeat(1000),
+        ..named("Ada")
+    });
     assert!(out.persona.background().chars().count() <= MAX_BACKGROUND_CHARS);
-    assert_eq!(codes(&out.warnings), [("/background", WarningCode::Truncated)]);
+    assert_eq!(
+        codes(&out.warnings),
+        [("/background", WarningCode::Truncated)]
+    );
 }
 
 #[test]
 fn evidence_without_field_or_quote_and_exact_repeats_are_dropped() {
-    let e = |field: &str, quote: &str| Evidence { field: field.into(), quote: quote.into(), source: "block:0".into() };
+    let e = |field: &str, quote: &str| Evidence {
+        field: field.into(),
+        quote: quote.into(),
+        source: "block:0".into(),
+    };
     let draft = PersonaDraft {
-        evidence: vec![e("age", "I am 36"), e("", "x"), e("age", " "), e("age", "I  am 36")],
+        evidence: vec![
+            e("age", "I am 36"),
+            e("", "x"),
+            e("age", " "),
+            e("age", "I  am 36"),
+        ],
         ..named("Ada")
     };
-    assert_eq!(Persona::from_draft(draft).persona.evidence(), [e("age", "I am 36")]);
+    assert_eq!(
+        Persona::from_draft(draft).persona.evidence(),
+        [e("age", "I am 36")]
+    );
 }
 
 #[test]
 fn parse_accepts_a_tidy_persona_and_tidies_harmless_things_silently() {
-    let draft = PersonaDraft { traits: strings(&[" kind ", "Kind", ""]), ..named(" Ada ") };
+    let draft = PersonaDraft {
+        traits: strings(&[" kind ", "Kind", ""]),
+        ..named(" Ada ")
+    };
     let persona = Persona::parse(draft).expect("valid");
     assert_eq!(persona.name(), "Ada");
     assert_eq!(persona.traits(), ["kind"]);
@@ -144,7 +201,10 @@ fn parse_refuses_what_would_lose_information_naming_each_field() {
     let violations = Persona::parse(draft).expect_err("invalid");
     let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
     assert_eq!(fields, ["/name", "/age", "/location", "/values"]);
-    assert_eq!(violations[3].message, "values has 21 items; at most 20 are allowed");
+    assert_eq!(
+        violations[3].message,
+        "values has 21 items; at most 20 are allowed"
+    );
 }
 
 #[test]
@@ -152,38 +212,78 @@ fn deserialising_a_persona_applies_the_strict_rules() {
     let ok: Persona = serde_json::from_str(r#"{"name":"Ada","age":36}"#).expect("valid");
     assert_eq!(ok.age(), Some(36));
     let err = serde_json::from_str::<Persona>(r#"{"name":"Ada","age":131}"#).expect_err("invalid");
-    assert!(err.to_string().contains("age must be between 0 and 130"), "{err}");
+    assert!(
+        err.to_string().contains("age must be between 0 and 130"),
+        "{err}"
+    );
     assert!(serde_json::from_str::<Persona>(r#"{"name":"Ada","nickname":"A"}"#).is_err());
 }
 
 #[test]
 fn serialising_keeps_the_field_order_of_the_design() {
-    let json = serde_json::to_string(&Persona::from_draft(named("Ada")).persona).expect("serialises");
+    let json =
+        serde_json::to_string(&Persona::from_draft(named("Ada")).persona).expect("serialises");
     let keys = [
-        "name", "age", "occupation", "location", "background", "traits", "interests", "skills", "values",
-        "goals", "languages", "communication_style", "quotes", "evidence",
+        "name",
+        "age",
+        "occupation",
+        "location",
+        "background",
+        "traits",
+        "interests",
+        "skills",
+        "values",
+        "goals",
+        "languages",
+        "communication_style",
+        "quotes",
+        "evidence",
     ];
-    let positions: Vec<usize> = keys.iter().map(|k| json.find(&format!("\"{k}\"")).expect(k)).collect();
+    let positions: Vec<usize> = keys
+        .iter()
+        .map(|k| json.find(&format!("\"{k}\"")).expect(k))
+        .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
 }
 
 fn arb_draft() -> impl Strategy<Value = PersonaDraft> {
     let text = || prop::option::of(".{0,300}");
     let list = || prop::collection::vec(".{0,250}", 0..30);
-    (text(), prop::option::of(-50i64..300), text(), text(), ".{0,2500}", list(), list(), list(), text()).prop_map(
-        |(name, age, occupation, location, background, traits, skills, quotes, communication_style)| PersonaDraft {
-            name,
-            age,
-            occupation,
-            location,
-            background,
-            traits,
-            skills,
-            quotes,
-            communication_style,
-            ..PersonaDraft::default()
-        },
+    (
+        text(),
+        prop::option::of(-50i64..300),
+        text(),
+        text(),
+        ".{0,2500}",
+        list(),
+        list(),
+        list(),
+        text(),
     )
+        .prop_map(
+            |(
+                name,
+                age,
+                occupation,
+                location,
+                background,
+                traits,
+                skills,
+                quotes,
+                communication_style,
+            )| PersonaDraft {
+                name,
+                age,
+                occupation,
+                location,
+                background,
+                traits,
+                skills,
+                quotes,
+                communication_style,
+                ..PersonaDraft::default()
+            },
+        )
 }
 
 proptest! {

@@ -41,7 +41,13 @@ pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), data_dir: data_dir.to_owned(), handle, _dir: None }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        data_dir: data_dir.to_owned(),
+        handle,
+        _dir: None,
+    }
 }
 
 /// A response read whole: status, headers, and the body as JSON (`Null` when empty).
@@ -59,7 +65,9 @@ impl Answer {
 
     /// The error code of an error envelope.
     pub fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
     }
 }
 
@@ -73,8 +81,16 @@ impl TestApp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body read");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("a JSON body") };
-        Answer { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("a JSON body")
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Answer {
@@ -82,16 +98,28 @@ impl TestApp {
     }
 
     pub async fn process(&self, blocks: &[&str], links: &[&str]) -> Answer {
-        self.post_json("/api/process-persona", &json!({ "textBlocks": blocks, "links": links })).await
+        self.post_json(
+            "/api/process-persona",
+            &json!({ "textBlocks": blocks, "links": links }),
+        )
+        .await
     }
 
     pub async fn save(&self, persona: &Value) -> Answer {
-        self.post_json("/api/save-persona", &json!({ "persona": persona, "source": { "blocks": 1, "links": 0 } }))
-            .await
+        self.post_json(
+            "/api/save-persona",
+            &json!({ "persona": persona, "source": { "blocks": 1, "links": 0 } }),
+        )
+        .await
     }
 
     pub async fn get_persona(&self, id: &str) -> Answer {
-        self.send(self.client.get(self.url("/api/get-persona")).query(&[("id", id)])).await
+        self.send(
+            self.client
+                .get(self.url("/api/get-persona"))
+                .query(&[("id", id)]),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

@@ -8,7 +8,9 @@ use super::helpers::spawn_app_in;
 async fn a_saved_persona_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let first = spawn_app_in(dir.path(), &[]).await;
-    let saved = first.save(&json!({ "name": "Grace Hopper", "occupation": "Rear admiral" })).await;
+    let saved = first
+        .save(&json!({ "name": "Grace Hopper", "occupation": "Rear admiral" }))
+        .await;
     assert_eq!(saved.status, 201);
     let id = saved.body["data"]["id"].as_str().expect("id").to_owned();
     first.stop().await;

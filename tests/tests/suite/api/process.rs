@@ -25,11 +25,20 @@ async fn process_answers_a_persona_that_reflects_the_input() {
 #[tokio::test]
 async fn process_of_unnamed_material_warns_and_never_invents_a_name() {
     let app = spawn_app(&[]).await;
-    let answer = app.process(&["Enjoys long walks. Works nights at the hospital."], &[]).await;
+    let answer = app
+        .process(&["Enjoys long walks. Works nights at the hospital."], &[])
+        .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["data"]["persona"]["name"], "Unnamed persona");
-    let warnings = answer.body["data"]["warnings"].as_array().expect("warnings");
-    assert!(warnings.iter().any(|w| w["code"] == "NAME_MISSING" && w["field"] == "/name"), "{warnings:?}");
+    let warnings = answer.body["data"]["warnings"]
+        .as_array()
+        .expect("warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["code"] == "NAME_MISSING" && w["field"] == "/name"),
+        "{warnings:?}"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +59,10 @@ async fn twenty_simultaneous_requests_all_succeed() {
             }));
             tokio::spawn(async move {
                 let response = request.send().await.expect("sent");
-                (response.status().as_u16(), response.json::<serde_json::Value>().await.expect("json"))
+                (
+                    response.status().as_u16(),
+                    response.json::<serde_json::Value>().await.expect("json"),
+                )
             })
         })
         .collect();
@@ -66,18 +78,33 @@ async fn health_names_the_adapters_and_the_mode() {
     let real = spawn_app(&[]).await.get("/api/health").await;
     assert_eq!(real.status, 200);
     assert_eq!(
-        (real.body["data"]["mode"].as_str(), real.body["data"]["extractor"].as_str(), real.body["data"]["store"].as_str()),
+        (
+            real.body["data"]["mode"].as_str(),
+            real.body["data"]["extractor"].as_str(),
+            real.body["data"]["store"].as_str()
+        ),
         (Some("real"), Some("mock"), Some("fs"))
     );
-    let mock = spawn_app(&[("USE_MOCK_DATA", "true")]).await.get("/api/health").await;
-    assert_eq!((mock.body["data"]["mode"].as_str(), mock.body["data"]["store"].as_str()), (Some("mock"), Some("memory")));
+    let mock = spawn_app(&[("USE_MOCK_DATA", "true")])
+        .await
+        .get("/api/health")
+        .await;
+    assert_eq!(
+        (
+            mock.body["data"]["mode"].as_str(),
+            mock.body["data"]["store"].as_str()
+        ),
+        (Some("mock"), Some("memory"))
+    );
 }
 
 #[tokio::test]
 async fn a_large_input_within_the_limits_is_processed() {
     let app = spawn_app(&[]).await;
     let words = "My name is Long Writer. ".to_owned() + &"word ".repeat(12_000);
-    let links: Vec<String> = (0..25).map(|i| format!("https://example.com/page/{i}")).collect();
+    let links: Vec<String> = (0..25)
+        .map(|i| format!("https://example.com/page/{i}"))
+        .collect();
     let links: Vec<&str> = links.iter().map(String::as_str).collect();
     let answer = app.process(&[&words], &links).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body["error"]);

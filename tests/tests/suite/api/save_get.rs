@@ -14,7 +14,13 @@ async fn process_then_save_then_get_returns_the_same_persona() {
     assert_eq!(id.len(), 21);
     let meta = &saved.body["data"]["metadata"];
     assert_eq!(meta["persona_id"], id.as_str());
-    assert_eq!((meta["source_blocks"].as_u64(), meta["source_links"].as_u64()), (Some(1), Some(0)));
+    assert_eq!(
+        (
+            meta["source_blocks"].as_u64(),
+            meta["source_links"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
     assert_eq!(meta["content_sha256"].as_str().map(str::len), Some(64));
 
     let got = app.get_persona(&id).await;
@@ -30,19 +36,33 @@ async fn an_edited_persona_is_saved_as_edited() {
     let mut persona = app.process(&[MAYA], &[]).await.body["data"]["persona"].clone();
     persona["name"] = json!("Maya P.");
     persona["goals"] = json!(["open a studio"]);
-    let id = app.save(&persona).await.body["data"]["id"].as_str().expect("id").to_owned();
+    let id = app.save(&persona).await.body["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let got = app.get_persona(&id).await.body["data"]["persona"].clone();
-    assert_eq!((got["name"].as_str(), got["goals"].clone()), (Some("Maya P."), json!(["open a studio"])));
+    assert_eq!(
+        (got["name"].as_str(), got["goals"].clone()),
+        (Some("Maya P."), json!(["open a studio"]))
+    );
 }
 
 #[tokio::test]
 async fn a_minimal_persona_saves_with_defaults() {
     let app = spawn_app(&[]).await;
-    let saved = app.post_json("/api/save-persona", &json!({ "persona": { "name": "Ada" } })).await;
+    let saved = app
+        .post_json(
+            "/api/save-persona",
+            &json!({ "persona": { "name": "Ada" } }),
+        )
+        .await;
     assert_eq!(saved.status, 201, "{:?}", saved.body);
     assert_eq!(saved.body["data"]["metadata"]["source_blocks"], 0);
     let id = saved.body["data"]["id"].as_str().expect("id");
-    assert_eq!(app.get_persona(id).await.body["data"]["persona"]["traits"], json!([]));
+    assert_eq!(
+        app.get_persona(id).await.body["data"]["persona"]["traits"],
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -69,13 +89,19 @@ async fn a_persona_that_breaks_the_rules_is_refused_field_by_field() {
         .filter_map(|d| d["field"].as_str())
         .collect();
     assert_eq!(fields, ["/persona/name", "/persona/age", "/persona/traits"]);
-    assert_eq!(std::fs::read_dir(&app.data_dir).expect("dir").count(), 0, "nothing was written");
+    assert_eq!(
+        std::fs::read_dir(&app.data_dir).expect("dir").count(),
+        0,
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
 async fn a_persona_with_an_unknown_field_is_refused() {
     let app = spawn_app(&[]).await;
-    let answer = app.save(&json!({ "name": "Ada", "favourite_colour": "teal" })).await;
+    let answer = app
+        .save(&json!({ "name": "Ada", "favourite_colour": "teal" }))
+        .await;
     assert_eq!((answer.status, answer.code()), (400, "INVALID_REQUEST"));
 }
 
@@ -83,7 +109,10 @@ async fn a_persona_with_an_unknown_field_is_refused() {
 async fn source_counts_beyond_the_limits_are_refused() {
     let app = spawn_app(&[]).await;
     let answer = app
-        .post_json("/api/save-persona", &json!({ "persona": { "name": "Ada" }, "source": { "blocks": 51, "links": 0 } }))
+        .post_json(
+            "/api/save-persona",
+            &json!({ "persona": { "name": "Ada" }, "source": { "blocks": 51, "links": 0 } }),
+        )
         .await;
     assert_eq!((answer.status, answer.code()), (400, "INVALID_REQUEST"));
 }
@@ -98,7 +127,12 @@ async fn get_without_an_id_is_invalid_id() {
 #[tokio::test]
 async fn get_with_a_malformed_id_is_invalid_id_and_never_reaches_the_store() {
     let app = spawn_app(&[]).await;
-    for id in ["../../../../etc/passwd", "short", "V1StGXR8_Z5jdHi6B-my/", "V1StGXR8_Z5jdHi6B-myT.json"] {
+    for id in [
+        "../../../../etc/passwd",
+        "short",
+        "V1StGXR8_Z5jdHi6B-my/",
+        "V1StGXR8_Z5jdHi6B-myT.json",
+    ] {
         let answer = app.get_persona(id).await;
         assert_eq!((answer.status, answer.code()), (400, "INVALID_ID"), "{id}");
         let message = answer.body["error"]["message"].as_str().unwrap_or_default();
@@ -116,7 +150,10 @@ async fn get_of_an_unknown_id_is_not_found() {
 #[tokio::test]
 async fn mock_mode_serves_the_documented_samples() {
     let app = spawn_app(&[("USE_MOCK_DATA", "true")]).await;
-    for (id, name) in [("sample-ada-lovelace01", "Ada Lovelace"), ("sample-grace-hopper01", "Grace Hopper")] {
+    for (id, name) in [
+        ("sample-ada-lovelace01", "Ada Lovelace"),
+        ("sample-grace-hopper01", "Grace Hopper"),
+    ] {
         let answer = app.get_persona(id).await;
         assert_eq!(answer.status, 200, "{id}");
         assert_eq!(answer.body["data"]["persona"]["name"], name);
@@ -132,12 +169,25 @@ async fn concurrent_saves_leave_only_whole_documents() {
                 .client
                 .post(app.url("/api/save-persona"))
                 .json(&json!({ "persona": { "name": format!("Person {i}") } }));
-            tokio::spawn(async move { request.send().await.expect("sent").json::<Value>().await.expect("json") })
+            tokio::spawn(async move {
+                request
+                    .send()
+                    .await
+                    .expect("sent")
+                    .json::<Value>()
+                    .await
+                    .expect("json")
+            })
         })
         .collect();
     let mut ids = Vec::new();
     for task in tasks {
-        ids.push(task.await.expect("task")["data"]["id"].as_str().expect("id").to_owned());
+        ids.push(
+            task.await.expect("task")["data"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
     }
     let mut files: Vec<String> = std::fs::read_dir(&app.data_dir)
         .expect("dir")
