@@ -72,14 +72,17 @@ pub struct Evidence {
 #[serde(try_from = "PersonaDraft")]
 #[schemars(title = "Persona", deny_unknown_fields)]
 pub struct Persona {
+    /// The person's name; "Unnamed persona" when the source names nobody.
     #[schemars(length(min = 1, max = 200))]
     name: String,
+    /// Age in years, or null when unknown.
     #[schemars(range(max = 130))]
     age: Option<u8>,
     #[schemars(length(min = 1, max = 200))]
     occupation: Option<String>,
     #[schemars(length(min = 1, max = 200))]
     location: Option<String>,
+    /// One short paragraph about the person.
     #[schemars(length(max = 2000))]
     background: String,
     #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
@@ -94,10 +97,13 @@ pub struct Persona {
     goals: Vec<String>,
     #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
     languages: Vec<String>,
+    /// How the person tends to speak or write, or null when unknown.
     #[schemars(length(min = 1, max = 500))]
     communication_style: Option<String>,
+    /// Verbatim phrases from the source that show the person's voice.
     #[schemars(length(max = 20), inner(length(min = 1, max = 500)))]
     quotes: Vec<String>,
+    /// Quotes from the source that support a field.
     #[schemars(length(max = 50))]
     evidence: Vec<Evidence>,
 }

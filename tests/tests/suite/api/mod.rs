@@ -4,5 +4,6 @@ mod cors;
 mod errors;
 mod helpers;
 mod persistence;
+mod privacy;
 mod process;
 mod save_get;
