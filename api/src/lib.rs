@@ -24,7 +24,7 @@ pub mod routes;
 
 use std::time::Instant;
 
-use persona_domain::{PersonaId, SourceBundle, StoredPersona};
+use persona_domain::{PersonaId, SourceBundle, StoredPersona, Violation};
 use persona_ports::{Persona, PersonaService};
 use serde::Serialize;
 use serde_json::json;
@@ -164,10 +164,8 @@ impl Api {
         let persona = Persona::parse(body.persona).map_err(|violations| {
             invalid_with(
                 "the persona breaks the rules; fix the fields listed in details",
-                violations.into_iter().map(|v| Detail {
-                    field: format!("/persona{}", v.field),
-                    message: v.message,
-                }),
+                "/persona",
+                violations,
             )
         })?;
         let source = body
@@ -175,13 +173,7 @@ impl Api {
             .unwrap_or_default()
             .check()
             .map_err(|violations| {
-                invalid_with(
-                    "source counts are out of range",
-                    violations.into_iter().map(|v| Detail {
-                        field: format!("/source{}", v.field),
-                        message: v.message,
-                    }),
-                )
+                invalid_with("source counts are out of range", "/source", violations)
             })?;
         let saved = self.service.save(persona, source).await?;
         Ok(Answer::created(&SaveData {
@@ -278,8 +270,16 @@ fn error_response(error: &ApiError, request_id: &str) -> Response {
     }
 }
 
-fn invalid_with(message: &str, details: impl Iterator<Item = Detail>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message).with_details(details.collect())
+/// A 400 listing each violation, its field pointer placed under `prefix` in the request body.
+fn invalid_with(message: &str, prefix: &str, violations: Vec<Violation>) -> ApiError {
+    let details = violations
+        .into_iter()
+        .map(|v| Detail {
+            field: format!("{prefix}{}", v.field),
+            message: v.message,
+        })
+        .collect();
+    ApiError::new(ErrorCode::InvalidRequest, message).with_details(details)
 }
 
 fn allow(operation: Operation) -> &'static str {

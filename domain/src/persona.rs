@@ -108,6 +108,24 @@ pub struct Persona {
     evidence: Vec<Evidence>,
 }
 
+/// The persona's fields, in schema and serialisation order.
+pub const FIELD_NAMES: [&str; 14] = [
+    "name",
+    "age",
+    "occupation",
+    "location",
+    "background",
+    "traits",
+    "interests",
+    "skills",
+    "values",
+    "goals",
+    "languages",
+    "communication_style",
+    "quotes",
+    "evidence",
+];
+
 impl Persona {
     /// The name a persona gets when its source names nobody.
     pub const UNNAMED: &'static str = "Unnamed persona";

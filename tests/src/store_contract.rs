@@ -4,7 +4,39 @@ use std::sync::Arc;
 
 use persona_ports::{PersonaStore, StoreError};
 
+use persona_domain::{PersonaId, SourceCounts, StoredPersona};
+
 use crate::{document, random_id};
+
+/// A document for `name` under a given `id`.
+fn document_under(id: &PersonaId, name: &str) -> StoredPersona {
+    StoredPersona::new(
+        id.clone(),
+        document(name).persona().clone(),
+        SourceCounts::default(),
+        chrono::Utc::now(),
+    )
+}
+
+/// Creates every document at once, one task each; the results in the documents' order.
+async fn create_all(
+    store: &Arc<dyn PersonaStore>,
+    docs: &[StoredPersona],
+) -> Vec<Result<(), StoreError>> {
+    let tasks: Vec<_> = docs
+        .iter()
+        .cloned()
+        .map(|doc| {
+            let store = Arc::clone(store);
+            tokio::spawn(async move { store.create(&doc).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        results.push(task.await.expect("create task"));
+    }
+    results
+}
 
 /// A created document reads back equal, metadata included.
 pub async fn create_then_get_round_trips(store: &dyn PersonaStore) {
@@ -37,12 +69,7 @@ pub async fn missing_id_is_not_found(store: &dyn PersonaStore) {
 pub async fn create_never_overwrites(store: &dyn PersonaStore) {
     let first = document("First");
     store.create(&first).await.expect("created");
-    let second = persona_domain::StoredPersona::new(
-        first.id().clone(),
-        document("Second").persona().clone(),
-        persona_domain::SourceCounts::default(),
-        chrono::Utc::now(),
-    );
+    let second = document_under(first.id(), "Second");
     assert_eq!(store.create(&second).await, Err(StoreError::AlreadyExists));
     assert_eq!(store.get(first.id()).await.expect("still there"), first);
 }
@@ -50,16 +77,8 @@ pub async fn create_never_overwrites(store: &dyn PersonaStore) {
 /// Concurrent creates of different ids all land, each readable as itself.
 pub async fn concurrent_creates_of_distinct_ids_all_land(store: Arc<dyn PersonaStore>) {
     let docs: Vec<_> = (0..24).map(|i| document(&format!("Person {i}"))).collect();
-    let tasks: Vec<_> = docs
-        .iter()
-        .cloned()
-        .map(|doc| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { store.create(&doc).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task").expect("created");
+    for result in create_all(&store, &docs).await {
+        result.expect("created");
     }
     for doc in &docs {
         assert_eq!(&store.get(doc.id()).await.expect("read back"), doc);
@@ -70,26 +89,15 @@ pub async fn concurrent_creates_of_distinct_ids_all_land(store: Arc<dyn PersonaS
 pub async fn racing_creates_of_one_id_have_one_winner(store: Arc<dyn PersonaStore>) {
     let id = random_id();
     let contenders: Vec<_> = (0..8)
-        .map(|i| {
-            persona_domain::StoredPersona::new(
-                id.clone(),
-                document(&format!("Contender {i}")).persona().clone(),
-                persona_domain::SourceCounts::default(),
-                chrono::Utc::now(),
-            )
-        })
-        .collect();
-    let tasks: Vec<_> = contenders
-        .iter()
-        .cloned()
-        .map(|doc| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move { store.create(&doc).await })
-        })
+        .map(|i| document_under(&id, &format!("Contender {i}")))
         .collect();
     let mut winners = Vec::new();
-    for (task, doc) in tasks.into_iter().zip(&contenders) {
-        match task.await.expect("task") {
+    for (result, doc) in create_all(&store, &contenders)
+        .await
+        .into_iter()
+        .zip(&contenders)
+    {
+        match result {
             Ok(()) => winners.push(doc.clone()),
             Err(e) => assert_eq!(e, StoreError::AlreadyExists),
         }

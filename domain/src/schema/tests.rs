@@ -1,3 +1,5 @@
+//! The schemas checked with the `jsonschema` crate, as a model's output and a client's body will be.
+
 use jsonschema::Validator;
 use serde_json::json;
 
@@ -82,25 +84,7 @@ fn the_draft_schema_keeps_the_persona_key_order() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "name",
-            "age",
-            "occupation",
-            "location",
-            "background",
-            "traits",
-            "interests",
-            "skills",
-            "values",
-            "goals",
-            "languages",
-            "communication_style",
-            "quotes",
-            "evidence",
-        ]
-    );
+    assert_eq!(keys, crate::persona::FIELD_NAMES);
 }
 
 #[test]
