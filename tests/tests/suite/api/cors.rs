@@ -6,11 +6,7 @@ use super::helpers::spawn_app;
 async fn mock_mode_allows_any_origin() {
     let app = spawn_app(&[("USE_MOCK_DATA", "true")]).await;
     let answer = app
-        .send(
-            app.client
-                .get(app.url("/api/health"))
-                .header("origin", "http://localhost:3000"),
-        )
+        .get_with("/api/health", &[("origin", "http://localhost:3000")])
         .await;
     assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
 }
@@ -19,11 +15,7 @@ async fn mock_mode_allows_any_origin() {
 async fn by_default_the_real_mode_allows_no_origin() {
     let app = spawn_app(&[]).await;
     let answer = app
-        .send(
-            app.client
-                .get(app.url("/api/health"))
-                .header("origin", "http://localhost:3000"),
-        )
+        .get_with("/api/health", &[("origin", "http://localhost:3000")])
         .await;
     assert_eq!(answer.header("access-control-allow-origin"), None);
 }
@@ -36,11 +28,7 @@ async fn listed_origins_are_echoed_and_others_are_not() {
     )])
     .await;
     let allowed = app
-        .send(
-            app.client
-                .get(app.url("/api/health"))
-                .header("origin", "https://app.example"),
-        )
+        .get_with("/api/health", &[("origin", "https://app.example")])
         .await;
     assert_eq!(
         allowed.header("access-control-allow-origin"),
@@ -53,11 +41,7 @@ async fn listed_origins_are_echoed_and_others_are_not() {
             .is_some_and(|h| h.contains("x-request-id"))
     );
     let other = app
-        .send(
-            app.client
-                .get(app.url("/api/health"))
-                .header("origin", "https://evil.example"),
-        )
+        .get_with("/api/health", &[("origin", "https://evil.example")])
         .await;
     assert_eq!(other.header("access-control-allow-origin"), None);
 }
@@ -65,13 +49,9 @@ async fn listed_origins_are_echoed_and_others_are_not() {
 #[tokio::test]
 async fn a_preflight_is_answered_204_with_the_allowed_methods_and_headers() {
     let app = spawn_app(&[("ALLOWED_ORIGINS", "https://app.example")]).await;
-    let request = app
-        .client
-        .request(reqwest::Method::OPTIONS, app.url("/api/save-persona"))
-        .header("origin", "https://app.example")
-        .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "content-type");
-    let answer = app.send(request).await;
+    let answer = app
+        .preflight("/api/save-persona", "https://app.example")
+        .await;
     assert_eq!(answer.status, 204);
     assert_eq!(
         answer.header("access-control-allow-origin"),
@@ -92,12 +72,9 @@ async fn a_preflight_is_answered_204_with_the_allowed_methods_and_headers() {
 #[tokio::test]
 async fn a_preflight_from_an_unlisted_origin_gets_no_permission() {
     let app = spawn_app(&[("ALLOWED_ORIGINS", "https://app.example")]).await;
-    let request = app
-        .client
-        .request(reqwest::Method::OPTIONS, app.url("/api/save-persona"))
-        .header("origin", "https://evil.example")
-        .header("access-control-request-method", "POST");
-    let answer = app.send(request).await;
+    let answer = app
+        .preflight("/api/save-persona", "https://evil.example")
+        .await;
     assert_eq!(answer.header("access-control-allow-origin"), None);
     assert_eq!(answer.header("access-control-allow-methods"), None);
 }

@@ -144,11 +144,7 @@ async fn a_wrongly_shaped_body_is_400_without_echoing_values() {
 async fn a_request_id_is_echoed_or_made() {
     let app = spawn_app(&[]).await;
     let given = app
-        .send(
-            app.client
-                .get(app.url("/api/health"))
-                .header("x-request-id", "req-123.abc"),
-        )
+        .get_with("/api/health", &[("x-request-id", "req-123.abc")])
         .await;
     assert_eq!(given.header("x-request-id"), Some("req-123.abc"));
     let made = app.get("/api/health").await;
@@ -158,10 +154,9 @@ async fn a_request_id_is_echoed_or_made() {
         "a UUID"
     );
     let hostile = app
-        .send(
-            app.client
-                .get(app.url("/api/nope"))
-                .header("x-request-id", "<script>alert(1)</script>"),
+        .get_with(
+            "/api/nope",
+            &[("x-request-id", "<script>alert(1)</script>")],
         )
         .await;
     let id = hostile.header("x-request-id").expect("id");

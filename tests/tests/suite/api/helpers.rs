@@ -123,7 +123,28 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        self.send(self.client.get(self.url(path))).await
+        self.get_with(path, &[]).await
+    }
+
+    /// A GET with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let request = headers
+            .iter()
+            .fold(self.client.get(self.url(path)), |r, (name, value)| {
+                r.header(*name, *value)
+            });
+        self.send(request).await
+    }
+
+    /// A CORS preflight for a POST to `path` from `origin`.
+    pub async fn preflight(&self, path: &str, origin: &str) -> Answer {
+        let request = self
+            .client
+            .request(reqwest::Method::OPTIONS, self.url(path))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type");
+        self.send(request).await
     }
 
     /// Stops the server gracefully and waits until it has.
