@@ -15,37 +15,47 @@ struct Server {
 
 impl Server {
     /// Starts the binary in `cwd` with `vars`, on a free port, and waits until health answers.
+    /// The port is picked here and handed over, so another process may take it first: a start
+    /// whose process exits early is tried again on a new port.
     async fn start(cwd: &Path, vars: &[(&str, &str)]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_persona-server"));
-        command
-            .current_dir(cwd)
-            .env_clear()
-            .env("PORT", port.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        for (k, v) in vars {
-            command.env(k, v);
+        for _ in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port();
+            let mut command = Command::new(env!("CARGO_BIN_EXE_persona-server"));
+            command
+                .current_dir(cwd)
+                .env_clear()
+                .env("PORT", port.to_string())
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            for (k, v) in vars {
+                command.env(k, v);
+            }
+            let child = command.spawn().expect("persona-server starts");
+            let mut server = Self {
+                child,
+                base: format!("http://127.0.0.1:{port}"),
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if reqwest::get(server.url("/api/health")).await.is_ok() {
+                    return server;
+                }
+                if server.child.try_wait().expect("process status").is_some() {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "persona-server did not answer within 30 s"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
-        let child = command.spawn().expect("persona-server starts");
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(server.url("/api/health")).await.is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "persona-server did not answer within 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        server
+        panic!("persona-server exited at start three times");
     }
 
     fn url(&self, path: &str) -> String {
