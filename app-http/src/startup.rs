@@ -46,12 +46,12 @@ impl Application {
     pub fn build(config: &Config) -> Result<Self, StartError> {
         let api = wiring::build_api(config)?;
         let address = format!("{}:{}", config.host, config.port);
-        let listener =
-            TcpListener::bind(&address).map_err(|source| StartError::Bind { address, source })?;
-        Self::with_listener(api, listener).map_err(|source| StartError::Bind {
-            address: "listener".into(),
+        let bind_error = |source| StartError::Bind {
+            address: address.clone(),
             source,
-        })
+        };
+        let listener = TcpListener::bind(&address).map_err(bind_error)?;
+        Self::with_listener(api, listener).map_err(bind_error)
     }
 
     /// Serves `api` on an already bound `listener`.
