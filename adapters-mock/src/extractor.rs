@@ -41,7 +41,7 @@ mod sentences;
 use async_trait::async_trait;
 use persona_domain::limits::MAX_QUOTE_CHARS;
 use persona_domain::{Evidence, PersonaDraft, SourceBundle};
-use persona_ports::{ExtractError, Extraction, PersonaExtractor, Usage};
+use persona_ports::{ExtractFailure, Extraction, PersonaExtractor, Usage};
 use regex::{Captures, Regex};
 
 use patterns::Splitter;
@@ -74,7 +74,7 @@ impl PersonaExtractor for MockExtractor {
         MODEL
     }
 
-    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractError> {
+    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
         Ok(Extraction {
             draft: read(bundle.text_blocks()),
             usage: Usage {

@@ -18,6 +18,7 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
+    InputTooLong,
     UnsupportedMediaType,
     ExtractionFailed,
     Refused,
@@ -55,7 +56,7 @@ impl ApiError {
             ErrorCode::InvalidRequest | ErrorCode::InvalidId => (400, false),
             ErrorCode::NotFound => (404, false),
             ErrorCode::MethodNotAllowed => (405, false),
-            ErrorCode::PayloadTooLarge => (413, false),
+            ErrorCode::PayloadTooLarge | ErrorCode::InputTooLong => (413, false),
             ErrorCode::UnsupportedMediaType => (415, false),
             ErrorCode::ExtractionFailed => (422, true),
             ErrorCode::Refused => (422, false),
@@ -137,6 +138,33 @@ impl From<ExtractError> for ApiError {
                     "the persona model did not produce a valid persona; try again, or shorten or rephrase the material",
                 )
             }
+            ExtractError::InputTooLong {
+                prompt_tokens,
+                limit,
+            } => Self::new(
+                ErrorCode::InputTooLong,
+                format!(
+                    "the material is about {prompt_tokens} tokens, over the model's limit of {limit} by {}; shorten it or split it across requests",
+                    prompt_tokens.saturating_sub(limit)
+                ),
+            ),
+            ExtractError::Misconfigured { .. } => {
+                error!(error = %e, "extractor misconfigured: check the key, model and base URL");
+                Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "the persona model rejected this service's configuration (key, model or address); the operator must fix it",
+                )
+                .permanent()
+            }
+            ExtractError::QuotaExhausted => {
+                error!(error = %e, "extractor out of quota");
+                let mut api = Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "the LLM account behind this service is out of quota; the operator must add credit",
+                );
+                api.retryable = false;
+                api
+            }
             ExtractError::Unexpected(_) => {
                 error!(error = %e, "extractor failed unexpectedly");
                 Self::internal()
@@ -183,6 +211,7 @@ mod tests {
             (ErrorCode::NotFound, 404),
             (ErrorCode::MethodNotAllowed, 405),
             (ErrorCode::PayloadTooLarge, 413),
+            (ErrorCode::InputTooLong, 413),
             (ErrorCode::UnsupportedMediaType, 415),
             (ErrorCode::ExtractionFailed, 422),
             (ErrorCode::Refused, 422),
@@ -228,6 +257,29 @@ mod tests {
             ),
             (ExtractError::Refused, ErrorCode::Refused, 422, false),
             (
+                ExtractError::InputTooLong {
+                    prompt_tokens: 130_000,
+                    limit: 126_000,
+                },
+                ErrorCode::InputTooLong,
+                413,
+                false,
+            ),
+            (
+                ExtractError::Misconfigured {
+                    reason: "401".into(),
+                },
+                ErrorCode::UpstreamUnavailable,
+                502,
+                false,
+            ),
+            (
+                ExtractError::QuotaExhausted,
+                ErrorCode::UpstreamUnavailable,
+                503,
+                false,
+            ),
+            (
                 ExtractError::InvalidOutput {
                     reason: "not json".into(),
                 },
@@ -250,6 +302,34 @@ mod tests {
                 "{error:?}"
             );
         }
+    }
+
+    #[test]
+    fn too_long_inputs_say_by_how_much() {
+        let api = ApiError::from(ExtractError::InputTooLong {
+            prompt_tokens: 130_000,
+            limit: 126_000,
+        });
+        assert!(api.message.contains("130000 tokens"), "{}", api.message);
+        assert!(
+            api.message.contains("limit of 126000 by 4000"),
+            "{}",
+            api.message
+        );
+    }
+
+    #[test]
+    fn quota_and_configuration_failures_say_which() {
+        assert!(
+            ApiError::from(ExtractError::QuotaExhausted)
+                .message
+                .contains("out of quota")
+        );
+        let api = ApiError::from(ExtractError::Misconfigured {
+            reason: "401 from upstream".into(),
+        });
+        assert!(api.message.contains("configuration"), "{}", api.message);
+        assert!(!api.message.contains("401 from upstream"));
     }
 
     #[test]

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use persona_ports::{ExtractError, Extraction, PersonaExtractor, PersonaStore, StoreError};
+use persona_ports::{
+    ExtractError, ExtractFailure, Extraction, PersonaExtractor, PersonaStore, StoreError,
+};
 use serde_json::Value;
 
 use super::*;
@@ -18,8 +20,8 @@ impl PersonaExtractor for FailingExtractor {
     fn name(&self) -> &'static str {
         "failing"
     }
-    async fn extract(&self, _: &SourceBundle) -> Result<Extraction, ExtractError> {
-        Err(self.0.clone())
+    async fn extract(&self, _: &SourceBundle) -> Result<Extraction, ExtractFailure> {
+        Err(self.0.clone().into())
     }
 }
 

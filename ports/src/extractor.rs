@@ -32,8 +32,14 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// - MUST return [`ExtractError::Refused`] when the model declines the material.
     /// - MUST return [`ExtractError::InvalidOutput`] when the model's answer stayed unusable (not
     ///   JSON, or not of the draft schema) after the adapter's own retries.
+    /// - MUST return [`ExtractError::InputTooLong`] when the material cannot fit the model's
+    ///   context, before spending a call on it when the adapter can tell.
+    /// - MUST return [`ExtractError::Misconfigured`] when the upstream rejects the service itself
+    ///   (bad key, forbidden, unknown model or address), and [`ExtractError::QuotaExhausted`] when
+    ///   the account has no quota left; neither is retried.
     /// - MUST NOT put the user's text into any error.
-    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractError>;
+    /// - SHOULD report what the failed attempts cost in [`ExtractFailure::usage`].
+    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure>;
 }
 
 /// A draft and what it cost.
@@ -67,6 +73,37 @@ pub enum ExtractError {
     Refused,
     #[error("the model's answer stayed invalid: {reason}")]
     InvalidOutput { reason: String },
+    #[error("the material is {prompt_tokens} tokens; the model takes at most {limit}")]
+    InputTooLong { prompt_tokens: u32, limit: u32 },
+    #[error("the model's service rejected this service's configuration: {reason}")]
+    Misconfigured { reason: String },
+    #[error("the model's account is out of quota")]
+    QuotaExhausted,
     #[error("unexpected extractor failure: {0}")]
     Unexpected(String),
+}
+
+/// A failed extraction: why, and what the attempts cost (`None` when no call was made).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{error}")]
+pub struct ExtractFailure {
+    pub error: ExtractError,
+    pub usage: Option<Usage>,
+}
+
+impl ExtractFailure {
+    /// A failure after calls that cost `usage`.
+    pub fn with_usage(error: ExtractError, usage: Usage) -> Self {
+        Self {
+            error,
+            usage: Some(usage),
+        }
+    }
+}
+
+impl From<ExtractError> for ExtractFailure {
+    /// A failure before any call was made.
+    fn from(error: ExtractError) -> Self {
+        Self { error, usage: None }
+    }
 }

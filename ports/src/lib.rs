@@ -11,7 +11,7 @@ mod extractor;
 mod service;
 mod store;
 
-pub use extractor::{ExtractError, Extraction, PersonaExtractor, Usage};
+pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
 pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 

@@ -6,7 +6,7 @@ use chrono::Utc;
 use persona_domain::{Persona, PersonaId, SourceBundle, SourceCounts, StoredPersona, Warning};
 use tracing::{info, warn};
 
-use crate::extractor::{ExtractError, PersonaExtractor, Usage};
+use crate::extractor::{ExtractError, ExtractFailure, PersonaExtractor, Usage};
 use crate::store::{PersonaStore, StoreError};
 
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
@@ -49,10 +49,29 @@ impl PersonaService {
     ///
     /// # Errors
     ///
-    /// The extractor's error, unchanged.
+    /// The extractor's error, unchanged; what the failed attempts cost is logged here.
     #[tracing::instrument(name = "process", skip_all, fields(extractor = self.extractor.name(), blocks = bundle.text_blocks().len(), links = bundle.links().len()))]
     pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractError> {
-        let extraction = self.extractor.extract(bundle).await?;
+        let extraction = match self.extractor.extract(bundle).await {
+            Ok(extraction) => extraction,
+            Err(ExtractFailure { error, usage }) => {
+                let usage = usage.unwrap_or_else(|| Usage {
+                    model: String::new(),
+                    prompt_tokens: 0,
+                    completion_tokens: 0,
+                    attempts: 0,
+                });
+                warn!(
+                    error = %error,
+                    model = %usage.model,
+                    attempts = usage.attempts,
+                    prompt_tokens = usage.prompt_tokens,
+                    completion_tokens = usage.completion_tokens,
+                    "persona extraction failed"
+                );
+                return Err(error);
+            }
+        };
         let normalised = Persona::from_draft(extraction.draft);
         info!(
             model = %extraction.usage.model,

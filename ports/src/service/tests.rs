@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use persona_domain::{PersonaDraft, WarningCode};
 
 use super::*;
-use crate::extractor::{Extraction, MockPersonaExtractor};
+use crate::extractor::{ExtractFailure, Extraction, MockPersonaExtractor};
 use crate::store::MockPersonaStore;
 
 fn bundle() -> SourceBundle {
@@ -98,7 +98,7 @@ async fn process_returns_the_extractor_error_unchanged() {
     let mut extractor = quiet_extractor();
     extractor
         .expect_extract()
-        .returning(|_| Err(ExtractError::Timeout));
+        .returning(|_| Err(ExtractFailure::with_usage(ExtractError::Timeout, usage())));
     assert_eq!(
         service(extractor, quiet_store()).process(&bundle()).await,
         Err(ExtractError::Timeout)

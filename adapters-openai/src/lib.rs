@@ -1,0 +1,1 @@
+//! PersonaExtractor over any OpenAI-compatible Chat Completions API.

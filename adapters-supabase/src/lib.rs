@@ -1,0 +1,1 @@
+//! PersonaStore over the Supabase Storage REST API.
