@@ -1,1 +1,384 @@
-//! PersonaExtractor over any OpenAI-compatible Chat Completions API.
+//! [`OpenAiExtractor`]: a [`PersonaExtractor`] over any OpenAI-compatible Chat Completions API
+//! (OpenAI, Azure's compatible endpoint, Ollama, vLLM, llama.cpp, LM Studio).
+//!
+//! One extraction is one conversation: the domain's system and user prompts, the draft's strict
+//! schema as `response_format`, and the answer validated against that same schema before it
+//! becomes a [`PersonaDraft`]. Around it:
+//!
+//! - the prompt is counted with `tiktoken-rs` first, and refused when it cannot fit the context;
+//! - transport failures are retried with the official client's policy (`retry`) inside the
+//!   request's deadline (`transport`);
+//! - an answer cut off at the token budget is asked again once with twice the budget; an answer
+//!   that is not a draft is asked again once with the validation problems (`answer`);
+//! - a model without structured outputs falls back, once and for good, to JSON mode with the
+//!   schema in the system prompt.
+//!
+//! Tokens and calls are summed over all of it. Logs carry statuses, attempts, upstream request
+//! ids, token counts and waits; never the material, never the key.
+//!
+//! # Layout
+//!
+//! `wire` holds the request and response types, `retry` the retry policy, `transport` the HTTP
+//! calls, `answer` the judging of a completion, `tokens` the counting, `settings` the
+//! configuration and its checks.
+
+mod answer;
+mod retry;
+mod settings;
+mod tokens;
+mod transport;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
+use persona_domain::schema::{DRAFT_SCHEMA_NAME, draft_schema};
+use persona_domain::{PersonaDraft, SourceBundle};
+use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+
+use answer::Verdict;
+use settings::endpoint;
+pub use settings::{OpenAiConfigError, OpenAiSettings};
+use tokens::TokenCounter;
+use transport::{CallError, Transport};
+use wire::{ApiError, ChatRequest, Message, OutputFormat};
+
+/// The name this extractor reports.
+const NAME: &str = "openai";
+/// The most tokens a cut-off answer is retried with.
+const MAX_COMPLETION_BUDGET: u32 = 16_384;
+
+/// A [`PersonaExtractor`] over `POST {base_url}/chat/completions`. See the crate documentation.
+pub struct OpenAiExtractor {
+    transport: Transport,
+    model: String,
+    max_tokens: u32,
+    deadline: Duration,
+    context_tokens: u32,
+    tokens: TokenCounter,
+    /// The strict draft schema, sent as `response_format` and stated in JSON mode's prompt.
+    schema: Value,
+    /// The same schema, compiled once, that every answer must pass.
+    validator: jsonschema::Validator,
+    /// Set once the model has rejected structured outputs: later calls go straight to JSON mode.
+    json_mode_only: AtomicBool,
+}
+
+impl std::fmt::Debug for OpenAiExtractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiExtractor")
+            .field("endpoint", &self.transport.endpoint.as_str())
+            .field("api_key", &self.transport.api_key)
+            .field("model", &self.model)
+            .field("max_tokens", &self.max_tokens)
+            .field("max_retries", &self.transport.max_retries)
+            .field("deadline", &self.deadline)
+            .field("context_tokens", &self.context_tokens)
+            .field(
+                "json_mode_only",
+                &self.json_mode_only.load(Ordering::Relaxed),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenAiExtractor {
+    /// Checks `settings`, compiles the draft schema and loads the model's tokenizer (slow, so
+    /// it happens here rather than on the first request).
+    ///
+    /// # Errors
+    ///
+    /// [`OpenAiConfigError`] naming the first setting that cannot work.
+    pub fn new(settings: OpenAiSettings) -> Result<Self, OpenAiConfigError> {
+        let endpoint = endpoint(&settings.base_url)?;
+        if settings.model.trim().is_empty() {
+            return Err(OpenAiConfigError::EmptyModel);
+        }
+        if let Some(key) = &settings.api_key {
+            HeaderValue::from_str(&format!("Bearer {}", key.expose_secret()))
+                .map_err(|_| OpenAiConfigError::BadApiKey)?;
+        }
+        if settings.max_tokens == 0 {
+            return Err(OpenAiConfigError::ZeroMaxTokens);
+        }
+        if settings.deadline.is_zero() {
+            return Err(OpenAiConfigError::ZeroDeadline);
+        }
+        if settings.context_tokens <= settings.max_tokens {
+            return Err(OpenAiConfigError::ContextTooSmall {
+                context_tokens: settings.context_tokens,
+                max_tokens: settings.max_tokens,
+            });
+        }
+        let http =
+            reqwest::Client::builder()
+                .build()
+                .map_err(|e| OpenAiConfigError::HttpClient {
+                    reason: e.to_string(),
+                })?;
+        let schema = draft_schema();
+        let validator =
+            jsonschema::validator_for(&schema).map_err(|e| OpenAiConfigError::DraftSchema {
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            transport: Transport {
+                http,
+                endpoint,
+                api_key: settings.api_key,
+                max_retries: settings.max_retries,
+            },
+            tokens: TokenCounter::for_model(&settings.model),
+            model: settings.model,
+            max_tokens: settings.max_tokens,
+            deadline: settings.deadline,
+            context_tokens: settings.context_tokens,
+            schema,
+            validator,
+            json_mode_only: AtomicBool::new(false),
+        })
+    }
+
+    /// The longest prompt that leaves room for the answer.
+    fn prompt_limit(&self) -> u32 {
+        self.context_tokens - self.max_tokens
+    }
+
+    fn first_format(&self) -> OutputFormat {
+        if self.json_mode_only.load(Ordering::Relaxed) {
+            OutputFormat::JsonObject
+        } else {
+            OutputFormat::JsonSchema
+        }
+    }
+
+    /// The system prompt; JSON mode states the schema in it, since the server does not enforce
+    /// one.
+    fn system_prompt(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::JsonSchema => SYSTEM_PROMPT.to_owned(),
+            OutputFormat::JsonObject => format!(
+                "{SYSTEM_PROMPT}\n\nAnswer with one JSON object, and nothing else, that is valid \
+                 against this JSON Schema:\n{}",
+                self.schema
+            ),
+        }
+    }
+
+    /// Prompt tokens of `messages`, with the schema a structured-output request carries.
+    fn count_prompt(&self, messages: &[Message], format: OutputFormat) -> u32 {
+        let messages = self
+            .tokens
+            .count_messages(messages.iter().map(|m| m.content.as_str()));
+        match format {
+            OutputFormat::JsonSchema => {
+                messages.saturating_add(self.tokens.count(&self.schema.to_string()))
+            }
+            OutputFormat::JsonObject => messages,
+        }
+    }
+
+    /// Maps a client error no retry fixes.
+    fn rejected(&self, status: StatusCode, error: &ApiError, prompt_tokens: u32) -> ExtractError {
+        if error.is("context_length_exceeded") || error.is("exceed_context_size_error") {
+            return ExtractError::InputTooLong {
+                prompt_tokens,
+                limit: self.prompt_limit(),
+            };
+        }
+        tracing::warn!(status = status.as_u16(), upstream = %error.label(), "chat completion rejected");
+        ExtractError::Unavailable {
+            retryable: false,
+            reason: format!(
+                "the model's service refused the request: {status} ({})",
+                error.label()
+            ),
+        }
+    }
+}
+
+#[async_trait]
+impl PersonaExtractor for OpenAiExtractor {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    #[tracing::instrument(skip_all, fields(model = %self.model, blocks = bundle.text_blocks().len()))]
+    async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
+        let deadline = Instant::now() + self.deadline;
+        let mut format = self.first_format();
+        let mut messages = vec![
+            Message::system(self.system_prompt(format)),
+            Message::user(user_prompt(bundle)),
+        ];
+        let prompt_tokens = self.count_prompt(&messages, format);
+        tracing::debug!(prompt_tokens, "prompt counted");
+        if prompt_tokens > self.prompt_limit() {
+            return Err(ExtractError::InputTooLong {
+                prompt_tokens,
+                limit: self.prompt_limit(),
+            }
+            .into());
+        }
+
+        let mut tally = Tally::new(&self.model);
+        let mut budget = self.max_tokens;
+        let mut budget_raised = false;
+        let mut corrected = false;
+        loop {
+            let response_format = format.response_format(DRAFT_SCHEMA_NAME, &self.schema);
+            let body = serde_json::to_vec(&ChatRequest {
+                model: &self.model,
+                messages: &messages,
+                response_format: &response_format,
+                max_tokens: budget,
+                temperature: wire::TEMPERATURE,
+            })
+            .map_err(|e| tally.fail(ExtractError::Unexpected(e.to_string())))?;
+
+            let answer = match self
+                .transport
+                .call(&body, deadline, &mut tally.attempts)
+                .await
+            {
+                Ok(answer) => answer,
+                Err(CallError::Port(error)) => return Err(tally.fail(error)),
+                Err(CallError::Rejected { status, error })
+                    if format == OutputFormat::JsonSchema && error.rejects_json_schema() =>
+                {
+                    tracing::warn!(status = status.as_u16(), upstream = %error.label(),
+                        "the model rejects structured outputs; falling back to JSON mode");
+                    self.json_mode_only.store(true, Ordering::Relaxed);
+                    format = OutputFormat::JsonObject;
+                    messages[0] = Message::system(self.system_prompt(format));
+                    continue;
+                }
+                Err(CallError::Rejected { status, error }) => {
+                    let prompt_tokens = self.count_prompt(&messages, format);
+                    return Err(tally.fail(self.rejected(status, &error, prompt_tokens)));
+                }
+            };
+            tally.record(&answer.response);
+            tracing::info!(
+                request_id = answer.request_id.as_deref().unwrap_or("-"),
+                prompt_tokens = tally.prompt_tokens,
+                completion_tokens = tally.completion_tokens,
+                attempts = tally.attempts,
+                "chat completion answered"
+            );
+
+            match answer::judge(&answer.response, &self.validator) {
+                Verdict::Draft(draft) => return Ok(tally.success(*draft)),
+                Verdict::Refused { words } => {
+                    tracing::warn!(refusal = %words, "the model declined the material");
+                    return Err(tally.fail(ExtractError::Refused));
+                }
+                Verdict::CutOff => {
+                    let room = self
+                        .context_tokens
+                        .saturating_sub(self.count_prompt(&messages, format));
+                    let bigger = budget
+                        .saturating_mul(2)
+                        .min(MAX_COMPLETION_BUDGET)
+                        .min(room);
+                    if budget_raised || bigger <= budget {
+                        return Err(tally.fail(ExtractError::InvalidOutput {
+                            reason: format!("the answer was cut off at {budget} tokens"),
+                        }));
+                    }
+                    tracing::info!(
+                        from = budget,
+                        to = bigger,
+                        "answer cut off; raising the budget"
+                    );
+                    budget_raised = true;
+                    budget = bigger;
+                }
+                Verdict::Invalid { answer, problems } => {
+                    if corrected {
+                        return Err(tally.fail(ExtractError::InvalidOutput {
+                            reason: format!(
+                                "the answer did not follow the schema: {}",
+                                problems.join("; ")
+                            ),
+                        }));
+                    }
+                    tracing::info!(
+                        problems = problems.len(),
+                        "answer invalid; asking for a correction"
+                    );
+                    corrected = true;
+                    messages.push(Message::assistant(answer));
+                    messages.push(Message::user(answer::correction_request(&problems)));
+                }
+            }
+        }
+    }
+}
+
+/// Tokens and calls spent on one extraction so far.
+#[derive(Debug)]
+struct Tally {
+    model: String,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    attempts: u32,
+}
+
+impl Tally {
+    fn new(model: &str) -> Self {
+        Self {
+            model: model.to_owned(),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            attempts: 0,
+        }
+    }
+
+    /// Adds a completion's usage; the model that answered replaces the configured name.
+    fn record(&mut self, response: &wire::ChatResponse) {
+        if let Some(usage) = response.usage {
+            self.prompt_tokens = self.prompt_tokens.saturating_add(usage.prompt_tokens);
+            self.completion_tokens = self
+                .completion_tokens
+                .saturating_add(usage.completion_tokens);
+        }
+        if let Some(model) = response.model.as_deref().filter(|m| !m.is_empty()) {
+            model.clone_into(&mut self.model);
+        }
+    }
+
+    fn usage(&self) -> Usage {
+        Usage {
+            model: self.model.clone(),
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            attempts: self.attempts,
+        }
+    }
+
+    fn success(&self, draft: PersonaDraft) -> Extraction {
+        Extraction {
+            draft,
+            usage: self.usage(),
+        }
+    }
+
+    /// A failure, with what was spent when any call was made.
+    fn fail(&self, error: ExtractError) -> ExtractFailure {
+        if self.attempts == 0 {
+            error.into()
+        } else {
+            ExtractFailure::with_usage(error, self.usage())
+        }
+    }
+}

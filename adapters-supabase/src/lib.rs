@@ -1,1 +1,542 @@
-//! PersonaStore over the Supabase Storage REST API.
+//! [`SupabaseStore`]: a [`PersonaStore`] over the Supabase Storage REST API
+//! (`{SUPABASE_URL}/storage/v1`), on reqwest with rustls.
+//!
+//! Layout: one private bucket (default `personas`), one object `{id}.json` per persona, holding
+//! [`StoredPersona::to_json`] as `application/json`, with [`StoredPersona::metadata`] as the
+//! object's user metadata (`x-metadata`, base64 JSON).
+//!
+//! - [`SupabaseStore::connect`] checks the bucket once and creates it (private, 5 MiB, JSON only)
+//!   when missing; it refuses a public bucket.
+//! - A create never overwrites (`x-upsert: false`). A create whose earlier attempt may have landed
+//!   (timeout, dropped connection, 5xx) is retried under the same id, and the `KeyAlreadyExists`
+//!   that follows counts as success only when the stored document is the one being saved.
+//! - A get reads `/object/authenticated/…` and returns a document only when
+//!   [`StoredPersona::from_json`] finds it whole and stored under its id.
+//!
+//! # Layout
+//!
+//! - `wire`: bucket shapes and the one mapping from an answer to a fault.
+//! - `retry`: the backoff schedule inside a per-operation deadline.
+
+mod retry;
+mod wire;
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use persona_ports::{PersonaId, PersonaStore, StoreError, StoredPersona};
+use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, RequestBuilder, Url};
+use secrecy::{ExposeSecret, SecretString};
+use thiserror::Error;
+use tracing::{debug, error, info, warn};
+
+use crate::retry::{Attempts, Policy};
+use crate::wire::{Bucket, Fault, FaultKind, NewBucket};
+use std::future::Future;
+
+/// Documents larger than this are refused before sending; a bucket this adapter creates has
+/// this `file_size_limit`.
+pub const MAX_DOCUMENT_BYTES: u64 = 5 * 1024 * 1024;
+
+/// The bucket used when none is configured.
+pub const DEFAULT_BUCKET: &str = "personas";
+
+/// The one content type uploads carry. The server compares it as a string: with a
+/// `; charset=utf-8` suffix it is refused (transcript D8).
+const JSON: &str = "application/json";
+
+/// Personas are private and never change once written; nothing between us and the bucket should
+/// serve a copy without asking. (Also what the server stores when the header is absent.)
+const OBJECT_CACHE_CONTROL: &str = "no-cache";
+
+/// The longest wait for a TCP and TLS connection, within the operation's deadline.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How to reach the bucket. `Debug` shows the key as `[REDACTED]`.
+#[derive(Debug, Clone)]
+pub struct SupabaseSettings {
+    /// `SUPABASE_URL`: the project's http(s) base URL, without `/storage/v1`.
+    pub url: String,
+    /// `SUPABASE_SERVICE_ROLE_KEY`: sent as `Authorization: Bearer …` and as `apikey`.
+    pub service_role_key: SecretString,
+    /// `SUPABASE_BUCKET`, default [`DEFAULT_BUCKET`].
+    pub bucket: String,
+    /// Retries after a first attempt that failed in a way that may clear up (default 2).
+    pub max_retries: u32,
+    /// The time one store operation may take, retries included (default 10 s).
+    pub deadline: Duration,
+    /// The first retry's pause; each later one doubles it, with jitter (default 200 ms).
+    pub backoff_base: Duration,
+}
+
+impl SupabaseSettings {
+    /// Settings with the defaults for everything but the URL and the key.
+    pub fn new(url: impl Into<String>, service_role_key: SecretString) -> Self {
+        Self {
+            url: url.into(),
+            service_role_key,
+            ..Self::default()
+        }
+    }
+}
+
+/// The defaults, with an empty URL and key that [`SupabaseStore::connect`] refuses: fill them in
+/// with struct update syntax.
+impl Default for SupabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            service_role_key: SecretString::from(""),
+            bucket: DEFAULT_BUCKET.to_owned(),
+            max_retries: 2,
+            deadline: Duration::from_secs(10),
+            backoff_base: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Why [`SupabaseStore::connect`] failed. Messages never carry the key.
+#[derive(Debug, Error)]
+pub enum ConnectError {
+    #[error("SUPABASE_URL is not a usable http(s) URL: {reason}")]
+    InvalidUrl { reason: String },
+    #[error("the bucket name {bucket:?} is not usable (1 to 100 characters of A-Z a-z 0-9 _ - .)")]
+    InvalidBucket { bucket: String },
+    #[error("the service role key is empty or is not a valid HTTP header value")]
+    InvalidKey,
+    #[error("bucket {bucket:?} is public; personas must never be world-readable")]
+    PublicBucket { bucket: String },
+    #[error(
+        "Supabase Storage rejected the service role key or the bucket {bucket:?} \
+         (status {status}, {code}: {message})"
+    )]
+    Rejected {
+        bucket: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("Supabase Storage at {url} is unreachable: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the HTTP client could not be built: {0}")]
+    Client(String),
+}
+
+/// A persona store in one private Supabase Storage bucket.
+pub struct SupabaseStore {
+    http: reqwest::Client,
+    /// `{SUPABASE_URL}/storage/v1`, without a trailing slash.
+    storage: String,
+    bucket: String,
+    auth: Auth,
+    policy: Policy,
+    /// The smaller of [`MAX_DOCUMENT_BYTES`] and the bucket's own `file_size_limit`.
+    max_document_bytes: u64,
+}
+
+/// The two headers that carry the key, marked sensitive so no `Debug` of a request shows them.
+#[derive(Clone)]
+struct Auth {
+    bearer: HeaderValue,
+    apikey: HeaderValue,
+}
+
+impl fmt::Debug for SupabaseStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupabaseStore")
+            .field("storage", &self.storage)
+            .field("bucket", &self.bucket)
+            .field("key", &"[REDACTED]")
+            .field("policy", &self.policy)
+            .field("max_document_bytes", &self.max_document_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SupabaseStore {
+    /// Checks the settings, then the bucket: creates it private (5 MiB, `application/json` only)
+    /// when it is missing, and refuses it when it is public.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConnectError`] saying what is wrong: the URL, the bucket name, the key, a public
+    /// bucket, an answer refusing the key or bucket, or a server that cannot be reached.
+    pub async fn connect(settings: SupabaseSettings) -> Result<Self, ConnectError> {
+        let mut store = Self::configure(settings)?;
+        let bucket = store.bootstrap().await?;
+        if let Some(limit) = bucket.file_size_limit.filter(|l| *l > 0) {
+            store.max_document_bytes = store.max_document_bytes.min(limit);
+        }
+        if bucket
+            .allowed_mime_types
+            .as_ref()
+            .is_some_and(|types| !types.is_empty() && !types.iter().any(|t| t == JSON))
+        {
+            warn!(bucket = %store.bucket, "the bucket does not allow application/json; saves will fail");
+        }
+        info!(bucket = %store.bucket, max_document_bytes = store.max_document_bytes, "supabase store ready");
+        Ok(store)
+    }
+
+    /// The bucket the documents live in.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Validates the settings and builds the client, without any request.
+    fn configure(settings: SupabaseSettings) -> Result<Self, ConnectError> {
+        let storage = storage_url(&settings.url)?;
+        if !valid_bucket_name(&settings.bucket) {
+            return Err(ConnectError::InvalidBucket {
+                bucket: settings.bucket,
+            });
+        }
+        let key = settings.service_role_key.expose_secret();
+        if key.trim().is_empty() {
+            return Err(ConnectError::InvalidKey);
+        }
+        let sensitive = |value: String| {
+            let mut value = HeaderValue::try_from(value).map_err(|_| ConnectError::InvalidKey)?;
+            value.set_sensitive(true);
+            Ok::<_, ConnectError>(value)
+        };
+        let auth = Auth {
+            bearer: sensitive(format!("Bearer {key}"))?,
+            apikey: sensitive(key.to_owned())?,
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.deadline))
+            .build()
+            .map_err(|e| ConnectError::Client(e.to_string()))?;
+        Ok(Self {
+            http,
+            storage,
+            bucket: settings.bucket,
+            auth,
+            policy: Policy {
+                max_retries: settings.max_retries,
+                backoff_base: settings.backoff_base,
+                deadline: settings.deadline,
+            },
+            max_document_bytes: MAX_DOCUMENT_BYTES,
+        })
+    }
+
+    /// Finds or creates the bucket; returns it once it is known to be private.
+    #[tracing::instrument(name = "supabase.bootstrap", skip_all, fields(bucket = %self.bucket))]
+    async fn bootstrap(&self) -> Result<Bucket, ConnectError> {
+        match self.fetch_bucket().await {
+            Ok(bucket) => return self.refuse_public(bucket),
+            Err(f) if f.kind == FaultKind::NoSuchBucket => {}
+            Err(f) => return Err(self.connect_error(f)),
+        }
+        let new = &NewBucket {
+            id: &self.bucket,
+            name: &self.bucket,
+            public: false,
+            file_size_limit: MAX_DOCUMENT_BYTES,
+            allowed_mime_types: [JSON],
+        };
+        let created = self
+            .retrying("create_bucket", |_, timeout| async move {
+                let request = self.request(Method::POST, "/bucket", timeout).json(new);
+                self.call(request).await.map(drop)
+            })
+            .await;
+        match created {
+            Ok(()) => {
+                info!("created the private bucket");
+                Ok(Bucket {
+                    public: false,
+                    file_size_limit: Some(MAX_DOCUMENT_BYTES),
+                    allowed_mime_types: Some(vec![JSON.to_owned()]),
+                })
+            }
+            // Another instance starting at the same time created it: check what it made.
+            Err(f) if f.kind == FaultKind::BucketAlreadyExists => {
+                let bucket = self
+                    .fetch_bucket()
+                    .await
+                    .map_err(|f| self.connect_error(f))?;
+                self.refuse_public(bucket)
+            }
+            Err(f) => Err(self.connect_error(f)),
+        }
+    }
+
+    async fn fetch_bucket(&self) -> Result<Bucket, Fault> {
+        let path = &format!("/bucket/{}", self.bucket);
+        self.retrying("get_bucket", |_, timeout| async move {
+            let request = self.request(Method::GET, path, timeout);
+            let body = self.call(request).await?;
+            serde_json::from_slice::<Bucket>(&body).map_err(|e| Fault {
+                kind: FaultKind::Rejected,
+                status: 200,
+                code: "UnreadableBucket".into(),
+                message: e.to_string(),
+            })
+        })
+        .await
+    }
+
+    fn refuse_public(&self, bucket: Bucket) -> Result<Bucket, ConnectError> {
+        if bucket.public {
+            error!("the bucket is public; refusing to store personas in it");
+            return Err(ConnectError::PublicBucket {
+                bucket: self.bucket.clone(),
+            });
+        }
+        Ok(bucket)
+    }
+
+    fn connect_error(&self, fault: Fault) -> ConnectError {
+        error!(status = fault.status, code = %fault.code, "supabase bootstrap failed");
+        if fault.is_retryable() {
+            ConnectError::Unreachable {
+                url: self.storage.clone(),
+                reason: fault.to_string(),
+            }
+        } else {
+            ConnectError::Rejected {
+                bucket: self.bucket.clone(),
+                status: fault.status,
+                code: fault.code,
+                message: fault.message,
+            }
+        }
+    }
+
+    fn object_path(&self, id: &PersonaId) -> String {
+        // A PersonaId is 21 characters of [A-Za-z0-9_-] and the bucket name is checked: neither
+        // needs escaping nor can leave the bucket.
+        format!("/object/{}/{id}.json", self.bucket)
+    }
+
+    fn request(&self, method: Method, path: &str, timeout: Duration) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.storage))
+            .header(AUTHORIZATION, self.auth.bearer.clone())
+            .header("apikey", self.auth.apikey.clone())
+            .timeout(timeout)
+    }
+
+    /// Sends one request; the body of a success, or the fault.
+    async fn call(&self, request: RequestBuilder) -> Result<Vec<u8>, Fault> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Fault::from_transport(&e))?;
+        let status = response.status();
+        let body = response.bytes().await;
+        match body {
+            Ok(body) if status.is_success() => Ok(body.to_vec()),
+            Ok(body) => Err(Fault::from_answer(status.as_u16(), &body)),
+            Err(e) if status.is_success() => Err(Fault::from_transport(&e)),
+            Err(_) => Err(Fault::from_answer(status.as_u16(), b"")),
+        }
+    }
+
+    /// Runs `call` until it succeeds, fails for good, or the retries or the deadline run out.
+    /// `call` gets the attempt's number (1 for the first) and its timeout (what is left of the
+    /// deadline).
+    async fn retrying<T, F, Fut>(&self, op: &'static str, mut call: F) -> Result<T, Fault>
+    where
+        F: FnMut(u32, Duration) -> Fut,
+        Fut: Future<Output = Result<T, Fault>>,
+    {
+        let mut attempts = Attempts::start(self.policy);
+        loop {
+            match call(attempts.number(), attempts.remaining()).await {
+                Ok(value) => return Ok(value),
+                Err(fault) => {
+                    let attempt = attempts.number();
+                    if fault.is_retryable() && attempts.next().await {
+                        warn!(op, attempt, status = fault.status, code = %fault.code, "supabase call failed; retrying");
+                        continue;
+                    }
+                    debug!(op, attempt, status = fault.status, code = %fault.code, "supabase call failed");
+                    return Err(fault);
+                }
+            }
+        }
+    }
+
+    async fn download(&self, id: &PersonaId, timeout: Duration) -> Result<Vec<u8>, Fault> {
+        let path = format!("/object/authenticated/{}/{id}.json", self.bucket);
+        self.call(self.request(Method::GET, &path, timeout)).await
+    }
+
+    /// After `KeyAlreadyExists` on a retried create: `Ok` when the stored document is the one
+    /// being saved (an earlier attempt landed), `KeyAlreadyExists` when it is anything else.
+    ///
+    /// The whole document is compared, not only `content_sha256`: the contract promises that a
+    /// later get returns an *equal* document, `created_at` included.
+    async fn confirm_own_write(
+        &self,
+        document: &StoredPersona,
+        timeout: Duration,
+    ) -> Result<(), Fault> {
+        let conflict = Fault {
+            kind: FaultKind::KeyAlreadyExists,
+            status: 409,
+            code: "KeyAlreadyExists".into(),
+            message: "another document is stored under the id".into(),
+        };
+        match self.download(document.id(), timeout).await {
+            Ok(bytes) => match StoredPersona::from_json(&bytes, document.id()) {
+                Ok(stored) if stored == *document => {
+                    info!("an earlier attempt had stored the document");
+                    Ok(())
+                }
+                Ok(_) => Err(conflict),
+                Err(e) => {
+                    error!(error = %e, "the object under the id is not a whole persona document");
+                    Err(conflict)
+                }
+            },
+            // Said to exist, yet not readable: ask again rather than guess.
+            Err(f) if f.kind == FaultKind::NoSuchKey => Err(Fault::temporary(
+                "NotYetReadable",
+                "the object exists but could not be read yet",
+            )),
+            Err(f) => Err(f),
+        }
+    }
+
+    /// The port error for a fault, logging what an operator needs to fix a permanent one.
+    fn store_error(&self, fault: Fault, size: u64) -> StoreError {
+        match fault.kind {
+            FaultKind::NoSuchKey => StoreError::NotFound,
+            FaultKind::KeyAlreadyExists => StoreError::AlreadyExists,
+            FaultKind::EntityTooLarge => StoreError::TooLarge {
+                size,
+                max: self.max_document_bytes,
+            },
+            FaultKind::NoSuchBucket => {
+                error!(bucket = %self.bucket, "Supabase Storage says the bucket does not exist: the bucket is missing or the service role key is wrong");
+                StoreError::Unavailable {
+                    retryable: false,
+                    reason: "the storage bucket is missing or the service role key is wrong".into(),
+                }
+            }
+            FaultKind::Denied => {
+                error!(status = fault.status, code = %fault.code, "Supabase Storage refused the service role key");
+                StoreError::Unavailable {
+                    retryable: false,
+                    reason: format!("storage refused the service role key ({})", fault.code),
+                }
+            }
+            FaultKind::Temporary => StoreError::Unavailable {
+                retryable: true,
+                reason: format!("storage did not answer in time or failed: {fault}"),
+            },
+            FaultKind::BucketAlreadyExists | FaultKind::Rejected => {
+                error!(status = fault.status, code = %fault.code, "Supabase Storage rejected the request");
+                StoreError::Unexpected(format!("storage rejected the request: {fault}"))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl PersonaStore for SupabaseStore {
+    fn name(&self) -> &'static str {
+        "supabase"
+    }
+
+    #[tracing::instrument(name = "supabase.create", skip_all, fields(persona_id = %document.id()))]
+    async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
+        let bytes = document.to_json();
+        let size = bytes.len() as u64;
+        if size > self.max_document_bytes {
+            return Err(StoreError::TooLarge {
+                size,
+                max: self.max_document_bytes,
+            });
+        }
+        let metadata = serde_json::to_vec(document.metadata())
+            .map_err(|e| StoreError::Unexpected(format!("metadata did not serialise: {e}")))?;
+        let metadata = &BASE64.encode(metadata);
+        let path = &self.object_path(document.id());
+        let bytes = &bytes;
+        let result = self
+            .retrying("upload", |attempt, timeout| async move {
+                let request = self
+                    .request(Method::POST, path, timeout)
+                    .header(CONTENT_TYPE, JSON)
+                    .header(CACHE_CONTROL, OBJECT_CACHE_CONTROL)
+                    .header("x-upsert", "false")
+                    .header("x-metadata", metadata.as_str())
+                    .body(bytes.clone());
+                match self.call(request).await {
+                    Ok(_) => Ok(()),
+                    // Only retries follow a failure that may have landed (see `retrying`).
+                    Err(f) if f.kind == FaultKind::KeyAlreadyExists && attempt > 1 => {
+                        self.confirm_own_write(document, timeout).await
+                    }
+                    Err(f) => Err(f),
+                }
+            })
+            .await;
+        match result {
+            Ok(()) => {
+                debug!(size, "stored");
+                Ok(())
+            }
+            Err(fault) => Err(self.store_error(fault, size)),
+        }
+    }
+
+    #[tracing::instrument(name = "supabase.get", skip_all, fields(persona_id = %id))]
+    async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
+        let bytes = self
+            .retrying("download", |_, timeout| self.download(id, timeout))
+            .await
+            .map_err(|fault| self.store_error(fault, 0))?;
+        StoredPersona::from_json(&bytes, id).map_err(|e| {
+            error!(error = %e, "stored persona document is damaged");
+            StoreError::Unexpected(e.to_string())
+        })
+    }
+}
+
+/// `{url}/storage/v1` for an http(s) URL with a host and no query or fragment.
+fn storage_url(url: &str) -> Result<String, ConnectError> {
+    let invalid = |reason: &str| ConnectError::InvalidUrl {
+        reason: reason.to_owned(),
+    };
+    let parsed = Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("the URL must not have a query or a fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid("the URL must not carry credentials"));
+    }
+    Ok(format!(
+        "{}/storage/v1",
+        parsed.as_str().trim_end_matches('/')
+    ))
+}
+
+/// Bucket names this adapter accepts: a safe subset of Storage's, never needing escaping.
+fn valid_bucket_name(name: &str) -> bool {
+    (1..=100).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name != "."
+        && name != ".."
+}
+
+#[cfg(test)]
+mod tests;

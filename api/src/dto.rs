@@ -71,5 +71,11 @@ pub struct HealthData {
     pub extractor: &'static str,
     /// The store adapter in use (`memory`, `fs`, `supabase`).
     pub store: &'static str,
+    /// The model the extractor asks (absent for the mock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The Supabase bucket personas are saved in (absent for other stores).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
     pub version: &'static str,
 }

@@ -51,6 +51,10 @@ pub struct ApiSettings {
     pub cors: CorsPolicy,
     /// Whether `USE_MOCK_DATA` is on, for health.
     pub mock_mode: bool,
+    /// The model the extractor asks, for health (`None` for the mock).
+    pub model: Option<String>,
+    /// The bucket the store writes to, for health (`None` unless Supabase).
+    pub bucket: Option<String>,
 }
 
 impl Api {
@@ -122,6 +126,8 @@ impl Api {
                 },
                 extractor: self.service.extractor_name(),
                 store: self.service.store_name(),
+                model: self.settings.model.clone(),
+                bucket: self.settings.bucket.clone(),
                 version: env!("CARGO_PKG_VERSION"),
             })),
         }

@@ -51,6 +51,8 @@ fn api(extract: ExtractError, store: StoreError) -> Api {
         ApiSettings {
             cors: CorsPolicy::Origins(vec![]),
             mock_mode: false,
+            model: None,
+            bucket: None,
         },
     )
 }

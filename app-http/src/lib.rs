@@ -1,17 +1,12 @@
-//! The actix-web front door and the composition root of `persona-server`.
+//! The actix-web front door: the `persona-server` binary.
 //!
-//! - [`config`]: [`Config`], read from the environment once.
-//! - [`wiring`]: adapter selection and the [`persona_api::Api`] over them.
-//! - [`startup`]: [`Application`], which binds its listener and serves until stopped.
-//! - [`telemetry`]: the tracing subscriber, built once.
+//! - [`startup`]: [`Application`], which builds the adapters through [`persona_wiring`], binds
+//!   its listener and serves until stopped.
 //!
 //! The transport is deliberately thin: every request is handed, as a neutral
 //! [`persona_api::Request`], to the shared API, and its answer is written back unchanged.
 
-pub mod config;
 pub mod startup;
-pub mod telemetry;
-pub mod wiring;
 
-pub use config::Config;
+pub use persona_wiring::{Config, telemetry};
 pub use startup::Application;

@@ -17,7 +17,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app = match Application::build(&config) {
+    let app = match Application::build(&config).await {
         Ok(app) => app,
         Err(e) => {
             error!("cannot start: {e}");

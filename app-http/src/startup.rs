@@ -11,8 +11,7 @@ use futures_util::StreamExt;
 use persona_api::{Api, MAX_BODY_BYTES, Request};
 use tracing::info;
 
-use crate::config::Config;
-use crate::wiring::{self, WiringError};
+use persona_wiring::{Config, WiringError, build_api};
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {
@@ -43,8 +42,8 @@ impl Application {
     /// # Errors
     ///
     /// When the adapters cannot be built or the address cannot be bound.
-    pub fn build(config: &Config) -> Result<Self, StartError> {
-        let api = wiring::build_api(config)?;
+    pub async fn build(config: &Config) -> Result<Self, StartError> {
+        let api = build_api(config).await?;
         let address = format!("{}:{}", config.host, config.port);
         let bind_error = |source| StartError::Bind {
             address: address.clone(),

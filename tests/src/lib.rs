@@ -6,6 +6,7 @@
 //! branches.
 
 pub mod extractor_contract;
+pub mod fake_supabase;
 pub mod store_contract;
 
 use chrono::Utc;

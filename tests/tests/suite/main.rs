@@ -3,3 +3,7 @@
 
 mod api;
 mod contracts;
+mod llmock;
+mod openai;
+mod parity;
+mod supabase;

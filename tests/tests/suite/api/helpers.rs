@@ -37,7 +37,7 @@ pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
     ]);
     map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let config = Config::from_lookup(|name| map.get(name).cloned()).expect("config");
-    let app = Application::build(&config).expect("app builds");
+    let app = Application::build(&config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

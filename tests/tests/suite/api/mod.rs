@@ -2,7 +2,7 @@
 
 mod cors;
 mod errors;
-mod helpers;
+pub(crate) mod helpers;
 mod persistence;
 mod privacy;
 mod process;

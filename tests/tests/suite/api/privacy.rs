@@ -3,8 +3,12 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use persona_domain::PersonaDraft;
+use persona_tests::fake_supabase::{FakeKeys, FakeSupabase};
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::helpers::spawn_app;
 
@@ -44,22 +48,75 @@ impl<'a> MakeWriter<'a> for Capture {
     }
 }
 
+/// A fake OpenAI whose every answer is a persona full of `mark`, so persona fields carry it.
+async fn openai_answering_with(mark: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let draft = PersonaDraft {
+        name: Some(format!("{mark} Quux")),
+        location: Some(format!("{mark}ville")),
+        interests: vec![format!("{mark}ball")],
+        ..PersonaDraft::default()
+    };
+    let completion = json!({
+        "id": "chatcmpl-privacy", "object": "chat.completion", "created": 1_760_000_000,
+        "model": "gpt-4o-mini",
+        "choices": [{
+            "index": 0, "logprobs": null, "finish_reason": "stop",
+            "message": { "role": "assistant", "refusal": null,
+                         "content": serde_json::to_string(&draft).expect("json") },
+        }],
+        "usage": { "prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360 },
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     let logs = captured();
     const MARK: &str = "Zebulon";
     const KEY: &str = "sk-marker-key-0451";
-    let app = spawn_app(&[("OPENAI_API_KEY", KEY), ("SUPABASE_SERVICE_ROLE_KEY", KEY)]).await;
+    // The real adapters, over fakes that accept the marker key: every log line they write is
+    // captured too.
+    let openai = openai_answering_with(MARK).await;
+    let supabase = FakeSupabase::start_with_keys(FakeKeys {
+        service: KEY.to_owned(),
+        ..FakeKeys::default()
+    })
+    .await;
+    let app = spawn_app(&[
+        ("OPENAI_BASE_URL", &format!("{}/v1", openai.uri())),
+        ("OPENAI_API_KEY", KEY),
+        ("SUPABASE_URL", &supabase.url()),
+        ("SUPABASE_SERVICE_ROLE_KEY", KEY),
+    ])
+    .await;
+    let health = app.get("/api/health").await;
+    assert_eq!(
+        (&health.body["data"]["extractor"], &health.body["data"]["store"]),
+        (&json!("openai"), &json!("supabase"))
+    );
 
     let block = format!(
         "My name is {MARK} Quux. I am 40 years old. I love {MARK}ball. I live in {MARK}ville."
     );
     let link = format!("https://{MARK}.example/{MARK}");
     let processed = app.process(&[&block], &[&link]).await;
-    assert_eq!(processed.status, 200);
+    assert_eq!(processed.status, 200, "{}", processed.body);
+    assert_eq!(processed.body["data"]["persona"]["name"], format!("{MARK} Quux"));
     let saved = app.save(&processed.body["data"]["persona"]).await;
     let id = saved.body["data"]["id"].as_str().expect("id").to_owned();
     assert_eq!(app.get_persona(&id).await.status, 200);
+    // An upstream failure logs its cause: still no marker.
+    supabase.set_faults(persona_tests::fake_supabase::Faults {
+        fail_503_ratio: 1.0,
+        ..Default::default()
+    });
+    assert_eq!(app.get_persona(&id).await.status, 503);
     // Error paths too: bad shapes, broken JSON, rule violations, bad ids, unknown routes.
     app.process(&[&block, " "], &[&format!("ftp://{MARK}")])
         .await;

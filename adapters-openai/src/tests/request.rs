@@ -1,0 +1,157 @@
+//! The exact request, and a plain success.
+
+use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
+use persona_domain::schema::{DRAFT_SCHEMA_NAME, draft_schema};
+use persona_ports::PersonaExtractor;
+use serde_json::json;
+
+use super::*;
+
+#[tokio::test]
+async fn posts_the_prompts_and_the_strict_schema_to_chat_completions() {
+    let fake = Fake::start().await;
+    fake.then(good_answer()).await;
+
+    fake.extractor(|_| {})
+        .extract(&bundle())
+        .await
+        .expect("extracted");
+
+    let requests = fake.requests().await;
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), ENDPOINT);
+    assert_eq!(
+        request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(
+        request
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let body: Value = request.body_json().expect("JSON");
+    let expected = json!({
+        "model": "gpt-4o-mini",
+        "messages": [
+            { "role": "system", "content": SYSTEM_PROMPT },
+            { "role": "user", "content": user_prompt(&bundle()) },
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": { "name": DRAFT_SCHEMA_NAME, "strict": true, "schema": draft_schema() },
+        },
+        "max_tokens": 2000,
+        "temperature": 0.2,
+    });
+    assert_eq!(body, expected);
+}
+
+#[tokio::test]
+async fn the_schema_keeps_the_persona_field_order() {
+    let fake = Fake::start().await;
+    fake.then(good_answer()).await;
+
+    fake.extractor(|_| {})
+        .extract(&bundle())
+        .await
+        .expect("extracted");
+
+    let body = &fake.bodies().await[0];
+    let sent: Vec<&String> = body["response_format"]["json_schema"]["schema"]["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .collect();
+    let schema = draft_schema();
+    let ours: Vec<&String> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .collect();
+    assert_eq!(sent, ours);
+    assert_eq!(sent.first().map(|k| k.as_str()), Some("name"));
+}
+
+#[tokio::test]
+async fn sends_no_authorization_without_a_key() {
+    let fake = Fake::start().await;
+    fake.then(good_answer()).await;
+
+    fake.extractor(|s| s.api_key = None)
+        .extract(&bundle())
+        .await
+        .expect("extracted");
+
+    let requests = fake.requests().await;
+    assert!(requests[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn a_valid_answer_becomes_the_draft_with_its_usage() {
+    let fake = Fake::start().await;
+    fake.then(answer_costing(&draft_json(), (321, 45))).await;
+
+    let extractor = fake.extractor(|_| {});
+    let extraction = extractor.extract(&bundle()).await.expect("extracted");
+
+    assert_eq!(extractor.name(), "openai");
+    assert_eq!(extraction.draft, draft());
+    assert_eq!(
+        extraction.usage.model, "gpt-4o-mini-2024-07-18",
+        "the model that answered"
+    );
+    assert_eq!(extraction.usage.prompt_tokens, 321);
+    assert_eq!(extraction.usage.completion_tokens, 45);
+    assert_eq!(extraction.usage.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_response_without_a_model_reports_the_configured_one() {
+    let fake = Fake::start().await;
+    let mut body = completion_body(Some(&draft_json()), None, "stop", (1, 1));
+    body.as_object_mut().expect("object").remove("model");
+    fake.then(ResponseTemplate::new(200).set_body_json(body))
+        .await;
+
+    let extraction = fake
+        .extractor(|s| s.model = "llama3.1:8b".into())
+        .extract(&bundle())
+        .await
+        .expect("extracted");
+
+    assert_eq!(extraction.usage.model, "llama3.1:8b");
+}
+
+#[tokio::test]
+async fn an_input_that_cannot_fit_is_refused_before_any_call() {
+    let fake = Fake::start().await;
+    fake.always(good_answer()).await;
+
+    let failure = fake
+        .extractor(|s| {
+            s.max_tokens = 2000;
+            s.context_tokens = 2500;
+        })
+        .extract(&bundle())
+        .await
+        .expect_err("too long");
+
+    let persona_ports::ExtractError::InputTooLong {
+        prompt_tokens,
+        limit,
+    } = failure.error
+    else {
+        panic!("expected InputTooLong, got {:?}", failure.error);
+    };
+    assert_eq!(limit, 500);
+    assert!(prompt_tokens > limit, "{prompt_tokens} tokens");
+    assert_eq!(failure.usage, None);
+    assert!(fake.requests().await.is_empty());
+}

@@ -1,0 +1,244 @@
+//! [`Function`]: one Netlify function, its operation and the API built for it at cold start.
+
+use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse;
+use persona_api::{Api, Operation};
+use persona_wiring::config::ConfigError;
+use persona_wiring::{Config, MockStore, WiringError, build_api};
+use serde_json::Value;
+use thiserror::Error;
+use tracing::error;
+
+use crate::event::{EventError, to_request};
+use crate::response::to_proxy_response;
+
+/// Where the file store writes when `PERSONA_DATA_DIR` is unset: the one writable folder of a
+/// function. It is ephemeral (each instance has its own, gone when the instance is); deploys keep
+/// personas in Supabase Storage.
+pub const DEFAULT_DATA_DIR: &str = "/tmp/persona-data";
+
+/// Why a function could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(
+        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona and health"
+    )]
+    UnknownFunction(String),
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+}
+
+/// The settings of a function, read through `lookup` (the environment, or a map in tests).
+///
+/// The same [`Config`] the server reads, with two choices a function makes: mock mode keeps
+/// saved personas in files (a function's memory may not outlive one call, so an in-memory store
+/// could never hand a save to a later get), and `PERSONA_DATA_DIR` defaults to
+/// [`DEFAULT_DATA_DIR`].
+///
+/// # Errors
+///
+/// A [`ConfigError`] naming the first variable that cannot be understood.
+pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let mut config = Config::from_lookup(|name| {
+        let value = lookup(name);
+        if name == "PERSONA_DATA_DIR" && value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            return Some(DEFAULT_DATA_DIR.to_owned());
+        }
+        value
+    })?;
+    config.mock_store = MockStore::Files;
+    Ok(config)
+}
+
+/// One Netlify function: the operation it serves and the API it answers with.
+#[derive(Debug, Clone)]
+pub struct Function {
+    operation: Operation,
+    api: Api,
+}
+
+impl Function {
+    /// Builds the function named `name` (`process-persona`, `save-persona`, `get-persona`,
+    /// `health`) and its adapters, exactly as the server builds them.
+    ///
+    /// # Errors
+    ///
+    /// When no function has that name or the adapters cannot be built.
+    pub async fn build(name: &str, config: &Config) -> Result<Self, StartError> {
+        let operation =
+            Operation::from_name(name).ok_or_else(|| StartError::UnknownFunction(name.into()))?;
+        let api = build_api(config).await?;
+        Ok(Self::new(operation, api))
+    }
+
+    pub fn new(operation: Operation, api: Api) -> Self {
+        Self { operation, api }
+    }
+
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// Answers one invocation. Whatever path the client asked for, the function answers as its
+    /// own operation: Netlify only calls it for its own name.
+    ///
+    /// # Errors
+    ///
+    /// When the event is not an HTTP event at all (the runtime reports it as an invocation
+    /// error; Netlify answers the client with an error of its own).
+    pub async fn answer(&self, event: Value) -> Result<ApiGatewayProxyResponse, EventError> {
+        let request = to_request(event).inspect_err(|e| {
+            error!(function = self.operation.name(), "unreadable event: {e}");
+        })?;
+        let response = self
+            .api
+            .handle_operation(Some(self.operation), request)
+            .await;
+        Ok(to_proxy_response(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        config_from_lookup(|name| map.get(name).cloned()).expect("config")
+    }
+
+    #[test]
+    fn a_function_keeps_files_in_tmp_unless_told_otherwise() {
+        let c = config(&[("USE_MOCK_DATA", "true")]);
+        assert_eq!(
+            (c.mock_store, c.data_dir),
+            (MockStore::Files, PathBuf::from(DEFAULT_DATA_DIR))
+        );
+        let c = config(&[("PERSONA_DATA_DIR", "/srv/p")]);
+        assert_eq!(c.data_dir, PathBuf::from("/srv/p"));
+        assert_eq!(
+            config(&[("PERSONA_DATA_DIR", "  ")]).data_dir,
+            PathBuf::from(DEFAULT_DATA_DIR)
+        );
+    }
+
+    #[test]
+    fn a_bad_setting_is_still_refused() {
+        let map = HashMap::from([("USE_MOCK_DATA", "maybe")]);
+        assert!(config_from_lookup(|name| map.get(name).map(|v| (*v).to_owned())).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_name_does_not_start() {
+        let c = config(&[("USE_MOCK_DATA", "true")]);
+        let error = Function::build("nope", &c)
+            .await
+            .expect_err("no such function");
+        assert!(matches!(error, StartError::UnknownFunction(_)));
+    }
+
+    #[tokio::test]
+    async fn a_save_in_one_instance_is_found_by_another() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let c = config(&[("USE_MOCK_DATA", "true"), ("PERSONA_DATA_DIR", &data_dir)]);
+        let save = Function::build("save-persona", &c)
+            .await
+            .expect("save builds");
+        let saved = save
+            .answer(json!({
+                "path": "/api/save-persona",
+                "httpMethod": "POST",
+                "headers": { "content-type": "application/json" },
+                "body": r#"{"persona": {"name": "Ada"}}"#,
+                "isBase64Encoded": false,
+            }))
+            .await
+            .expect("answered");
+        assert_eq!(saved.status_code, 201, "{saved:?}");
+        let body = match saved.body {
+            Some(lambda_http::Body::Text(text)) => text,
+            other => panic!("a text body, not {other:?}"),
+        };
+        let id = serde_json::from_str::<Value>(&body).expect("json")["data"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+
+        // A new instance, as a cold start builds it.
+        let get = Function::build("get-persona", &c)
+            .await
+            .expect("get builds");
+        let got = get
+            .answer(json!({
+                "path": "/.netlify/functions/get-persona",
+                "httpMethod": "GET",
+                "multiValueHeaders": { "x-nf-account-id": [null] },
+                "multiValueQueryStringParameters": { "id": [id] },
+            }))
+            .await
+            .expect("answered");
+        assert_eq!(got.status_code, 200, "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn a_body_over_one_mebibyte_is_413_through_the_function() {
+        // Netlify takes events up to 6 MB, so a 1 MiB body (1.4 MB in base64) reaches the
+        // function, which must refuse it itself. (The Netlify CLI cannot carry one locally.)
+        use base64::Engine;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let c = config(&[("USE_MOCK_DATA", "true"), ("PERSONA_DATA_DIR", &data_dir)]);
+        let process = Function::build("process-persona", &c)
+            .await
+            .expect("builds");
+        let body = json!({ "textBlocks": ["a".repeat(persona_api::MAX_BODY_BYTES)] }).to_string();
+        let answer = process
+            .answer(json!({
+                "path": "/api/process-persona",
+                "httpMethod": "POST",
+                "multiValueHeaders": { "content-type": ["application/json"] },
+                "body": base64::engine::general_purpose::STANDARD.encode(body),
+                "isBase64Encoded": true,
+            }))
+            .await
+            .expect("answered");
+        assert_eq!(answer.status_code, 413);
+        assert!(
+            matches!(&answer.body, Some(lambda_http::Body::Text(t)) if t.contains("PAYLOAD_TOO_LARGE"))
+        );
+    }
+
+    #[tokio::test]
+    async fn any_path_is_answered_as_the_functions_own_operation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let c = config(&[("USE_MOCK_DATA", "true"), ("PERSONA_DATA_DIR", &data_dir)]);
+        let health = Function::build("health", &c).await.expect("builds");
+        for path in [
+            "/api/health",
+            "/.netlify/functions/health",
+            "/.netlify/functions/health/x",
+        ] {
+            let answer = health
+                .answer(json!({ "path": path, "httpMethod": "GET" }))
+                .await
+                .expect("answered");
+            assert_eq!(answer.status_code, 200, "{path}");
+        }
+        let wrong = health
+            .answer(json!({ "path": "/api/health", "httpMethod": "POST" }))
+            .await
+            .expect("answered");
+        assert_eq!(wrong.status_code, 405);
+    }
+}

@@ -1,0 +1,83 @@
+//! The Netlify front door: the functions `process-persona`, `save-persona`, `get-persona` and
+//! `health`, each a Lambda custom-runtime binary whose `main` is one call to [`run`].
+//!
+//! # Layout
+//!
+//! - [`event`]: a Netlify event (API Gateway v1, as tolerantly as the CLI needs) to the API's
+//!   neutral request.
+//! - [`response`]: the API's response to an API Gateway proxy response.
+//! - [`function`]: [`Function`], one function's operation and API, and the function's settings
+//!   ([`config_from_lookup`]).
+//!
+//! The door is deliberately thin, like the actix one: the adapters are built once per cold start
+//! by [`persona_wiring`], before the runtime loop, and every invocation is handed to the shared
+//! API as the function's own operation. No API logic lives here.
+//!
+//! # Limits
+//!
+//! Netlify stops a synchronous function at 60 s and buffers at most 6 MB each way. The API's
+//! answers stay inside both: the body limit ([`persona_api::MAX_BODY_BYTES`], 1 MiB, or about
+//! 1.4 MB once base64-encoded in the event) is checked before anything else, and
+//! process-persona's deadline (`PROCESS_DEADLINE_MS`, 25 s by default) answers
+//! `UPSTREAM_TIMEOUT` well before the platform would cut the request off.
+
+pub mod event;
+pub mod function;
+pub mod response;
+
+use std::process::ExitCode;
+
+use lambda_http::{LambdaEvent, service_fn};
+use serde_json::Value;
+use tracing::error;
+
+pub use function::{DEFAULT_DATA_DIR, Function, StartError, config_from_lookup};
+
+/// Runs the function `name` under the Lambda runtime until the platform stops it: telemetry,
+/// settings from the environment, adapters, then the invocation loop.
+///
+/// Returns a failure when the function cannot start (an unknown name, a setting that cannot be
+/// understood, adapters that cannot be built) or the runtime fails; the reason is logged.
+pub fn run(name: &str) -> ExitCode {
+    persona_wiring::telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            error!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(name))
+}
+
+async fn serve(name: &str) -> ExitCode {
+    let function = match start(name).await {
+        Ok(function) => function,
+        Err(e) => {
+            error!(function = name, "cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let function = &function;
+    let handler = service_fn(move |event: LambdaEvent<Value>| async move {
+        function
+            .answer(event.payload)
+            .await
+            .map_err(lambda_http::Error::from)
+    });
+    match lambda_http::lambda_runtime::run(handler).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!(function = name, "the Lambda runtime failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start(name: &str) -> Result<Function, StartError> {
+    let config = config_from_lookup(|name| std::env::var(name).ok())?;
+    Function::build(name, &config).await
+}

@@ -1,0 +1,78 @@
+//! `persona-server` with `OPENAI_BASE_URL` at llmock: the whole stack, from an HTTP request to a
+//! scripted model and back as an envelope.
+
+use serde_json::json;
+
+use super::llmock;
+use crate::api::helpers::{MAYA, TestApp, spawn_app};
+
+async fn server_for(llmock: &super::Llmock, deadline_ms: &str) -> TestApp {
+    spawn_app(&[
+        ("OPENAI_BASE_URL", &llmock.base_url()),
+        ("OPENAI_API_KEY", "sk-llmock"),
+        ("OPENAI_MODEL", &llmock.model),
+        ("PROCESS_DEADLINE_MS", deadline_ms),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn process_persona_answers_a_valid_persona_from_the_model() {
+    let Some(llmock) = llmock("server-ok").await else {
+        return;
+    };
+    let app = server_for(&llmock, "10000").await;
+
+    let answer = app.process(&[MAYA], &[]).await;
+
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let data = &answer.body["data"];
+    assert_eq!(data["usage"]["attempts"], 1);
+    assert_eq!(data["usage"]["model"], llmock.model.as_str());
+    // What the service answered is a persona the strict rules accept as it is.
+    let persona: persona_domain::PersonaDraft =
+        serde_json::from_value(data["persona"].clone()).expect("a persona");
+    let parsed = persona_domain::Persona::parse(persona).expect("a valid persona");
+    assert_eq!(serde_json::to_value(&parsed).expect("json"), data["persona"]);
+    let health = app.get("/api/health").await;
+    assert_eq!(
+        (&health.body["data"]["extractor"], &health.body["data"]["model"]),
+        (&json!("openai"), &json!(llmock.model))
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limit_past_the_deadline_answers_429_with_retry_after() {
+    let Some(llmock) = llmock("server-429").await else {
+        return;
+    };
+    llmock
+        .script(&[json!({ "type": "fail", "status": 429, "retry_after": 20, "times": 3 })])
+        .await;
+    let app = server_for(&llmock, "2000").await;
+
+    let answer = app.process(&[MAYA], &[]).await;
+
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert_eq!(answer.code(), "RATE_LIMITED");
+    assert_eq!(answer.body["error"]["retryable"], true);
+    assert_eq!(answer.header("retry-after"), Some("20"));
+    assert_eq!(llmock.served().await.len(), 1, "no retry could finish in time");
+}
+
+#[tokio::test]
+async fn a_model_slower_than_the_deadline_answers_504() {
+    let Some(llmock) = llmock("server-504").await else {
+        return;
+    };
+    llmock
+        .script(&[json!({ "type": "delay", "seconds": 3 })])
+        .await;
+    let app = server_for(&llmock, "1000").await;
+
+    let answer = app.process(&[MAYA], &[]).await;
+
+    assert_eq!(answer.status, 504, "{}", answer.body);
+    assert_eq!(answer.code(), "UPSTREAM_TIMEOUT");
+    assert_eq!(answer.body["error"]["retryable"], true);
+}

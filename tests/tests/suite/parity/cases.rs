@@ -1,0 +1,213 @@
+//! The cases, written once: every route and every error code reachable without an LLM.
+//!
+//! A case is a request to one operation (named as the function is), sent the same way to each
+//! door. Answers are compared after [`Seen::from_answer`] has set aside what differs by nature
+//! (request ids, ids and times of saved personas) and kept only the headers a client relies on.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::doors::{Door, Raw};
+
+/// One request, as data.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// What the case shows, for messages.
+    pub what: &'static str,
+    /// The operation, named as its function is (`get-persona`).
+    pub operation: &'static str,
+    pub method: &'static str,
+    pub query: Option<String>,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Call {
+    fn new(what: &'static str, method: &'static str, operation: &'static str) -> Self {
+        Self {
+            what,
+            operation,
+            method,
+            query: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    fn query(mut self, query: &str) -> Self {
+        self.query = Some(query.to_owned());
+        self
+    }
+
+    fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.to_owned()));
+        self
+    }
+
+    /// A body without a content type.
+    fn raw_body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn body(self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        self.raw_body(body).header("content-type", content_type)
+    }
+
+    fn json(self, body: &Value) -> Self {
+        self.body("application/json", body.to_string())
+    }
+}
+
+const ORIGIN: &str = "http://localhost:3000";
+const MAYA: &str = "Hi, my name is Maya Patel. I'm 34 years old and I work as a product designer. \
+I live in Berlin. I love climbing, jazz and Korean cooking. I speak English and German.";
+
+/// Every single-request case.
+pub fn calls() -> Vec<Call> {
+    vec![
+        Call::new("health", "GET", "health"),
+        Call::new("health from an allowed origin", "GET", "health").header("origin", ORIGIN),
+        Call::new("a request id is echoed", "GET", "health").header("x-request-id", "req-123.abc"),
+        Call::new("CORS preflight", "OPTIONS", "save-persona")
+            .header("origin", ORIGIN)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type"),
+        Call::new("405 with Allow (POST route)", "GET", "process-persona"),
+        Call::new("405 with Allow (GET route)", "DELETE", "get-persona"),
+        Call::new("405 on health", "POST", "health").json(&json!({})),
+        Call::new("415: text/plain", "POST", "process-persona").body("text/plain", "hello"),
+        Call::new("415: no content type", "POST", "save-persona").raw_body("{}"),
+        Call::new("413: body over 1 MiB", "POST", "process-persona")
+            .json(&json!({ "textBlocks": ["a".repeat(1024 * 1024)] })),
+        Call::new("413: a block over its limit", "POST", "process-persona")
+            .json(&json!({ "textBlocks": ["a".repeat(100_010)], "links": [] })),
+        Call::new("400: broken JSON", "POST", "process-persona")
+            .body("application/json", r#"{"textBlocks": ["x"#),
+        Call::new("400: empty body", "POST", "process-persona").body("application/json", ""),
+        Call::new("400: no blocks", "POST", "process-persona")
+            .json(&json!({ "textBlocks": [], "links": [] })),
+        Call::new("400: bad links, with details", "POST", "process-persona").json(
+            &json!({ "textBlocks": ["fine", "   "], "links": ["ftp://x.example", "not a url"] }),
+        ),
+        Call::new("400: wrong shape", "POST", "process-persona")
+            .json(&json!({ "textBlocks": "not a list", "extra": true })),
+        Call::new("process in mock mode", "POST", "process-persona")
+            .header("origin", ORIGIN)
+            .json(&json!({ "textBlocks": [MAYA], "links": ["https://example.com/maya"] })),
+        Call::new(
+            "400: a persona that breaks the rules",
+            "POST",
+            "save-persona",
+        )
+        .json(&json!({ "persona": { "name": "", "age": 400 } })),
+        Call::new("400: source counts out of range", "POST", "save-persona")
+            .json(&json!({ "persona": { "name": "Ada" }, "source": { "blocks": -1 } })),
+        Call::new("INVALID_ID: no id", "GET", "get-persona"),
+        Call::new("INVALID_ID: a malformed id", "GET", "get-persona").query("id=..%2F..%2Fetc"),
+        Call::new("404: an id that was never saved", "GET", "get-persona")
+            .query("id=AAAAAAAAAAAAAAAAAAAAA"),
+    ]
+}
+
+/// What a client sees of an answer, with what differs by nature set aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub status: u16,
+    /// The headers a client relies on, by lowercase name.
+    pub headers: BTreeMap<String, String>,
+    pub body: Value,
+    /// Whether an error envelope's `request_id` is the `x-request-id` header, as it must be.
+    pub request_id_consistent: bool,
+}
+
+/// Headers compared between the doors: the envelope's, the safety ones, and CORS.
+fn relevant(name: &str) -> bool {
+    matches!(
+        name,
+        "content-type" | "cache-control" | "x-content-type-options" | "allow" | "retry-after"
+    ) || name.starts_with("access-control-")
+}
+
+impl Seen {
+    pub fn from_answer(raw: Raw) -> Self {
+        let headers: BTreeMap<String, String> = raw
+            .headers
+            .iter()
+            .filter(|(name, _)| relevant(name))
+            .cloned()
+            .collect();
+        let mut body = if raw.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&raw.body).unwrap_or_else(|_| {
+                Value::String(format!(
+                    "<not JSON: {}>",
+                    String::from_utf8_lossy(&raw.body)
+                ))
+            })
+        };
+        let request_id = raw
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-request-id")
+            .map(|(_, value)| value.clone());
+        let mut request_id_consistent = request_id.is_some();
+        if let Some(id) = body.pointer_mut("/error/request_id") {
+            request_id_consistent &= id.as_str() == request_id.as_deref();
+            *id = json!("<request id>");
+        }
+        for pointer in [
+            "/data/id",
+            "/data/metadata/persona_id",
+            "/data/metadata/created_at",
+        ] {
+            if let Some(value) = body.pointer_mut(pointer) {
+                *value = json!("<set aside>");
+            }
+        }
+        Self {
+            status: raw.status,
+            headers,
+            body,
+            request_id_consistent,
+        }
+    }
+}
+
+/// Sends every case, and a save then get round trip, to `door`: what it saw, by case.
+pub async fn observe(door: &Door) -> Vec<(String, Seen)> {
+    let mut seen = Vec::new();
+    for call in calls().into_iter().filter(|call| door.carries(call)) {
+        let answer = door.send(&call).await;
+        seen.push((call.what.to_owned(), Seen::from_answer(answer)));
+    }
+    seen.extend(round_trip(door).await);
+    seen
+}
+
+/// Save, then get what was saved by its id: the file store keeps it between invocations.
+async fn round_trip(door: &Door) -> Vec<(String, Seen)> {
+    let persona = json!({ "name": "Maya Patel", "age": 34, "location": "Berlin",
+                          "interests": ["climbing", "jazz"], "languages": ["English"] });
+    let save = Call::new("save", "POST", "save-persona")
+        .json(&json!({ "persona": persona, "source": { "blocks": 1, "links": 0 } }));
+    let saved = door.send(&save).await;
+    let id = serde_json::from_slice::<Value>(&saved.body)
+        .ok()
+        .and_then(|body| body["data"]["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let get = Call::new("get what was saved", "GET", "get-persona").query(&format!("id={id}"));
+    let got = door.send(&get).await;
+    let got_body: Value = serde_json::from_slice(&got.body).unwrap_or(Value::Null);
+    let same_id = got_body["data"]["id"] == id.as_str() && id.len() == 21;
+    let mut got = Seen::from_answer(got);
+    // The ids are set aside for comparison, so record here that the get found the save's id.
+    got.headers
+        .insert("<found the saved id>".into(), same_id.to_string());
+    vec![
+        ("save".to_owned(), Seen::from_answer(saved)),
+        ("get what was saved".to_owned(), got),
+    ]
+}

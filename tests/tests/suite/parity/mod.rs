@@ -1,0 +1,202 @@
+//! Parity of the two front doors: the same cases, sent to the actix server and to the Netlify
+//! functions, get the same status, body and client-relevant headers.
+//!
+//! The functions are reached two ways:
+//!
+//! - served by the real Netlify CLI (`.ci/start-netlify`) at the URL in `NETLIFY_URL`, through
+//!   both `/api/NAME` (the redirect) and `/.netlify/functions/NAME`;
+//! - as release binaries (`cargo build --release --target x86_64-unknown-linux-musl`) in the
+//!   folder `NETLIFY_RELEASE_DIR`, run by Netlify's `local-functions-proxy` (path in
+//!   `LOCAL_FUNCTIONS_PROXY`) with the events the CLI sends.
+//!
+//! Without those variables each of those tests says why and passes, unless `REQUIRE_NETLIFY=1`
+//! (CI), when it fails. Both sides run in mock mode over the file store, so health names the same
+//! adapters and a save is found by a later invocation.
+//!
+//! Unknown paths are not compared: Netlify answers those itself, before any function runs.
+
+mod cases;
+mod doors;
+
+use std::path::PathBuf;
+
+use persona_app_http::startup::ServerHandle;
+use persona_app_http::{Application, Config};
+use persona_wiring::MockStore;
+use tempfile::TempDir;
+
+use cases::{Seen, calls, observe};
+use doors::Door;
+
+/// The actix server in mock mode over a fresh file store, as a door.
+struct Server {
+    base: String,
+    door: Door,
+    handle: ServerHandle,
+    _data: TempDir,
+}
+
+async fn spawn_server() -> Server {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().display().to_string();
+    let vars = [
+        ("HOST", "127.0.0.1"),
+        ("PORT", "0"),
+        ("USE_MOCK_DATA", "true"),
+        ("PERSONA_DATA_DIR", data_dir.as_str()),
+    ];
+    let mut config = Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("config");
+    // As a function does: the two doors then report the same store in health.
+    config.mock_store = MockStore::Files;
+    let app = Application::build(&config)
+        .await
+        .expect("the server builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    Server {
+        door: Door::http(&base, "/api/", true),
+        base,
+        handle,
+        _data: data,
+    }
+}
+
+/// The value of `name`, or `None` after saying why the test stops here (a failure instead when
+/// `REQUIRE_NETLIFY=1`).
+#[allow(clippy::print_stderr)]
+fn setting(name: &str, what: &str) -> Option<String> {
+    let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    if value.is_none() {
+        assert!(
+            std::env::var("REQUIRE_NETLIFY").as_deref() != Ok("1"),
+            "REQUIRE_NETLIFY=1 but {name} is not set ({what})"
+        );
+        eprintln!("skipping: {name} is not set ({what})");
+    }
+    value
+}
+
+fn assert_same(expected: &[(String, Seen)], door: &Door, seen: &[(String, Seen)]) {
+    assert_eq!(expected.len(), seen.len());
+    let differences: Vec<String> = expected
+        .iter()
+        .zip(seen)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((what, a), (_, b))| format!("{what}:\n  server: {a:?}\n  {}: {b:?}", door.name()))
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} of {} cases differ from the server through {}:\n{}",
+        differences.len(),
+        expected.len(),
+        door.name(),
+        differences.join("\n")
+    );
+}
+
+/// The cases mean what they say: each gets its status and error code from the server. Runs on
+/// every `cargo test`, so the parity runs below compare answers worth comparing.
+#[tokio::test]
+async fn every_case_gets_its_status_and_code_from_the_server() {
+    let server = spawn_server().await;
+    let seen = observe(&server.door).await;
+    let got: Vec<(&str, u16, &str)> = seen
+        .iter()
+        .map(|(what, s)| {
+            let code = s.body["error"]["code"].as_str().unwrap_or("");
+            (what.as_str(), s.status, code)
+        })
+        .collect();
+    let expected: Vec<(&str, u16, &str)> = vec![
+        ("health", 200, ""),
+        ("health from an allowed origin", 200, ""),
+        ("a request id is echoed", 200, ""),
+        ("CORS preflight", 204, ""),
+        ("405 with Allow (POST route)", 405, "METHOD_NOT_ALLOWED"),
+        ("405 with Allow (GET route)", 405, "METHOD_NOT_ALLOWED"),
+        ("405 on health", 405, "METHOD_NOT_ALLOWED"),
+        ("415: text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ("415: no content type", 415, "UNSUPPORTED_MEDIA_TYPE"),
+        ("413: body over 1 MiB", 413, "PAYLOAD_TOO_LARGE"),
+        ("413: a block over its limit", 413, "PAYLOAD_TOO_LARGE"),
+        ("400: broken JSON", 400, "INVALID_REQUEST"),
+        ("400: empty body", 400, "INVALID_REQUEST"),
+        ("400: no blocks", 400, "INVALID_REQUEST"),
+        ("400: bad links, with details", 400, "INVALID_REQUEST"),
+        ("400: wrong shape", 400, "INVALID_REQUEST"),
+        ("process in mock mode", 200, ""),
+        (
+            "400: a persona that breaks the rules",
+            400,
+            "INVALID_REQUEST",
+        ),
+        ("400: source counts out of range", 400, "INVALID_REQUEST"),
+        ("INVALID_ID: no id", 400, "INVALID_ID"),
+        ("INVALID_ID: a malformed id", 400, "INVALID_ID"),
+        ("404: an id that was never saved", 404, "NOT_FOUND"),
+        ("save", 201, ""),
+        ("get what was saved", 200, ""),
+    ];
+    assert_eq!(got, expected);
+    assert_eq!(calls().len() + 2, seen.len());
+    for (what, s) in &seen {
+        assert!(s.request_id_consistent, "{what}: {s:?}");
+        assert_eq!(
+            s.headers.get("x-content-type-options").map(String::as_str),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+    let (_, got) = seen.last().expect("the round trip");
+    assert_eq!(
+        got.headers.get("<found the saved id>").map(String::as_str),
+        Some("true")
+    );
+    server.handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn the_functions_under_netlify_dev_answer_as_the_server_does() {
+    let Some(base) = setting("NETLIFY_URL", "the address of .ci/start-netlify") else {
+        return;
+    };
+    let server = spawn_server().await;
+    let expected = observe(&Door::http(&server.base, "/api/", false)).await;
+    for prefix in ["/api/", "/.netlify/functions/"] {
+        let door = Door::http(&base, prefix, false);
+        assert_same(&expected, &door, &observe(&door).await);
+    }
+    server.handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn the_release_binaries_answer_as_the_server_does_under_the_local_functions_proxy() {
+    let Some(proxy) = setting(
+        "LOCAL_FUNCTIONS_PROXY",
+        "the local-functions-proxy binary of @netlify/local-functions-proxy",
+    ) else {
+        return;
+    };
+    let Some(binaries) = setting(
+        "NETLIFY_RELEASE_DIR",
+        "the folder of the musl release binaries of the functions",
+    ) else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("tempdir");
+    let door = Door::Proxy {
+        proxy: PathBuf::from(proxy),
+        binaries: PathBuf::from(binaries),
+        data_dir: data.path().to_owned(),
+    };
+    let server = spawn_server().await;
+    let expected = observe(&Door::http(&server.base, "/api/", false)).await;
+    assert_same(&expected, &door, &observe(&door).await);
+    server.handle.stop(true).await;
+}

@@ -1,0 +1,119 @@
+//! Chooses and builds the adapters from a [`Config`], and the [`Api`] over them.
+//!
+//! Free of any web framework: both front doors build their adapters here, the same way.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use persona_adapters_fs::FsStore;
+use persona_adapters_mock::{MemoryStore, MockExtractor};
+use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor, OpenAiSettings};
+use persona_adapters_supabase::{ConnectError, SupabaseSettings, SupabaseStore};
+use persona_api::{Api, ApiSettings};
+use persona_ports::{PersonaExtractor, PersonaService, PersonaStore};
+use thiserror::Error;
+use tracing::{info, warn};
+
+use crate::config::{Config, MockStore};
+
+/// Why the adapters could not be built.
+#[derive(Debug, Error)]
+pub enum WiringError {
+    #[error("cannot open the persona data folder {path} (PERSONA_DATA_DIR): {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the OpenAI settings are wrong: {0}")]
+    OpenAi(#[from] OpenAiConfigError),
+    #[error("cannot use Supabase Storage: {0}")]
+    Supabase(#[from] ConnectError),
+}
+
+/// Builds the API over the adapters `config` selects, and logs which ones run.
+///
+/// - `USE_MOCK_DATA=true`: the mock extractor and the in-memory store with two samples (or the
+///   file store, when [`Config::mock_store`] says so: a function's memory dies with each call).
+/// - otherwise the extractor is OpenAI when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set, else
+///   the mock with a loud warning; the store is Supabase when `SUPABASE_URL` and
+///   `SUPABASE_SERVICE_ROLE_KEY` are set (its private bucket is checked or created here), else
+///   the file store in `PERSONA_DATA_DIR`.
+///
+/// # Errors
+///
+/// When an adapter cannot be built: a bad OpenAI setting, a Supabase server that cannot be used
+/// (unreachable, wrong key, public bucket), or a data folder that cannot be opened.
+pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
+    let (extractor, model) = extractor(config)?;
+    let (store, bucket) = store(config).await?;
+    info!(
+        mode = if config.mock_mode { "mock" } else { "real" },
+        extractor = extractor.name(),
+        model,
+        store = store.name(),
+        bucket,
+        data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
+        "adapters selected"
+    );
+    let service = PersonaService::new(extractor, store);
+    Ok(Api::new(
+        service,
+        ApiSettings {
+            cors: config.cors.clone(),
+            mock_mode: config.mock_mode,
+            model,
+            bucket,
+        },
+    ))
+}
+
+/// The extractor, and the model it asks (`None` for the mock).
+fn extractor(config: &Config) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
+    let openai = &config.openai;
+    if config.mock_mode {
+        return Ok((Arc::new(MockExtractor::new()), None));
+    }
+    if !openai.is_configured() {
+        warn!(
+            "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: process-persona uses the MOCK extractor, which reads simple phrases and calls no model"
+        );
+        return Ok((Arc::new(MockExtractor::new()), None));
+    }
+    let mut settings = OpenAiSettings {
+        api_key: openai.api_key.clone(),
+        model: openai.model.clone(),
+        max_tokens: openai.max_tokens,
+        max_retries: openai.max_retries,
+        context_tokens: openai.context_tokens,
+        deadline: openai.deadline,
+        ..OpenAiSettings::default()
+    };
+    if let Some(base_url) = &openai.base_url {
+        settings.base_url.clone_from(base_url);
+    }
+    let extractor = OpenAiExtractor::new(settings)?;
+    Ok((Arc::new(extractor), Some(openai.model.clone())))
+}
+
+/// The store, and the bucket it writes to (`None` unless Supabase).
+async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>), WiringError> {
+    if config.mock_mode && config.mock_store == MockStore::Memory {
+        return Ok((Arc::new(MemoryStore::with_samples()), None));
+    }
+    if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
+        let store = SupabaseStore::connect(SupabaseSettings {
+            url: supabase.url.clone(),
+            service_role_key: supabase.service_role_key.clone(),
+            bucket: config.supabase_bucket.clone(),
+            ..SupabaseSettings::default()
+        })
+        .await?;
+        let bucket = store.bucket().to_owned();
+        return Ok((Arc::new(store), Some(bucket)));
+    }
+    let store = FsStore::open(&config.data_dir).map_err(|source| WiringError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    Ok((Arc::new(store), None))
+}

@@ -1,0 +1,370 @@
+//! [`Config`]: every setting, read from the environment once, in one place.
+//!
+//! Nothing below the composition root reads an environment variable.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use persona_api::CorsPolicy;
+use secrecy::SecretString;
+use thiserror::Error;
+
+/// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOST` (default `127.0.0.1`; use `0.0.0.0` in a container).
+    pub host: String,
+    /// `PORT` (default 8080; 0 picks a free port).
+    pub port: u16,
+    /// `USE_MOCK_DATA` (or `NEXT_PUBLIC_USE_MOCK_DATA`): mock extractor and in-memory store.
+    pub mock_mode: bool,
+    /// Where mock mode keeps saved personas. Not read from the environment: the front door
+    /// decides (the server keeps them in memory; a function, whose memory dies with each call,
+    /// in files).
+    pub mock_store: MockStore,
+    /// `PERSONA_DATA_DIR` (default `./data`): where the file store keeps personas.
+    pub data_dir: PathBuf,
+    /// `ALLOWED_ORIGINS`: `*` or a comma-separated list; default any origin in mock mode, none
+    /// otherwise.
+    pub cors: CorsPolicy,
+    /// The LLM settings; used unless in mock mode.
+    pub openai: OpenAiConfig,
+    /// `SUPABASE_URL` and `SUPABASE_SERVICE_ROLE_KEY` (both or neither).
+    pub supabase: Option<SupabaseConfig>,
+    /// `SUPABASE_BUCKET` (default `personas`).
+    pub supabase_bucket: String,
+}
+
+/// The store behind mock mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MockStore {
+    /// In memory, seeded with two samples; gone when the process ends.
+    Memory,
+    /// The file store in `PERSONA_DATA_DIR`.
+    Files,
+}
+
+/// How to reach an OpenAI-compatible model.
+#[derive(Debug, Clone)]
+pub struct OpenAiConfig {
+    /// `OPENAI_API_KEY`.
+    pub api_key: Option<SecretString>,
+    /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`).
+    pub base_url: Option<String>,
+    /// `OPENAI_MODEL` (default `gpt-4o-mini`).
+    pub model: String,
+    /// `MAX_TOKENS` (default 2000): the completion budget.
+    pub max_tokens: u32,
+    /// `OPENAI_MAX_RETRIES` (default 2).
+    pub max_retries: u32,
+    /// `OPENAI_CONTEXT_TOKENS` (default 128,000): the model's context window.
+    pub context_tokens: u32,
+    /// `PROCESS_DEADLINE_MS` (default 25,000): the most a process-persona request may take.
+    pub deadline: Duration,
+}
+
+impl OpenAiConfig {
+    /// Whether an LLM is configured: a key, or a base URL (local servers need no key).
+    pub fn is_configured(&self) -> bool {
+        self.api_key.is_some() || self.base_url.is_some()
+    }
+}
+
+/// Where Supabase Storage is, and the key that opens it.
+#[derive(Debug, Clone)]
+pub struct SupabaseConfig {
+    pub url: String,
+    pub service_role_key: SecretString,
+}
+
+/// A setting that cannot be understood; names the variable and what it takes.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConfigError {
+    #[error("{name} must be true or false (also accepted: 1/0, yes/no)")]
+    NotABool { name: &'static str },
+    #[error("PORT must be a number from 0 to 65535")]
+    BadPort,
+    #[error("{name} must be a whole number from {min} to {max}")]
+    NotANumber {
+        name: &'static str,
+        min: u64,
+        max: u64,
+    },
+    #[error("{set} is set but {missing} is not; set both to use Supabase Storage, or neither")]
+    Incomplete {
+        set: &'static str,
+        missing: &'static str,
+    },
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first variable that cannot be understood.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests). Empty values
+    /// count as unset.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first variable that cannot be understood.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let mock_mode = match (get("USE_MOCK_DATA"), get("NEXT_PUBLIC_USE_MOCK_DATA")) {
+            (Some(v), _) => parse_bool("USE_MOCK_DATA", &v)?,
+            (None, Some(v)) => parse_bool("NEXT_PUBLIC_USE_MOCK_DATA", &v)?,
+            (None, None) => false,
+        };
+        let port = match get("PORT") {
+            Some(p) => p.parse().map_err(|_| ConfigError::BadPort)?,
+            None => 8080,
+        };
+        let cors = match get("ALLOWED_ORIGINS") {
+            Some(list) => CorsPolicy::parse(&list),
+            None if mock_mode => CorsPolicy::AnyOrigin,
+            None => CorsPolicy::Origins(Vec::new()),
+        };
+        let number = |name: &'static str, default: u32, min: u32, max: u32| {
+            get(name).map_or(Ok(default), |v| parse_number(name, &v, min, max))
+        };
+        let openai = OpenAiConfig {
+            api_key: get("OPENAI_API_KEY").map(SecretString::from),
+            base_url: get("OPENAI_BASE_URL"),
+            model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned()),
+            max_tokens: number("MAX_TOKENS", 2_000, 16, 100_000)?,
+            max_retries: number("OPENAI_MAX_RETRIES", 2, 0, 10)?,
+            context_tokens: number("OPENAI_CONTEXT_TOKENS", 128_000, 1_024, 10_000_000)?,
+            deadline: Duration::from_millis(
+                number("PROCESS_DEADLINE_MS", 25_000, 1_000, 600_000)?.into(),
+            ),
+        };
+        let supabase = match (
+            get("SUPABASE_URL"),
+            get("SUPABASE_SERVICE_ROLE_KEY").map(SecretString::from),
+        ) {
+            (Some(url), Some(service_role_key)) => Some(SupabaseConfig {
+                url,
+                service_role_key,
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Incomplete {
+                    set: "SUPABASE_URL",
+                    missing: "SUPABASE_SERVICE_ROLE_KEY",
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Incomplete {
+                    set: "SUPABASE_SERVICE_ROLE_KEY",
+                    missing: "SUPABASE_URL",
+                });
+            }
+        };
+        Ok(Self {
+            host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port,
+            mock_mode,
+            mock_store: MockStore::Memory,
+            data_dir: get("PERSONA_DATA_DIR")
+                .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+            cors,
+            openai,
+            supabase,
+            supabase_bucket: get("SUPABASE_BUCKET").unwrap_or_else(|| "personas".to_owned()),
+        })
+    }
+}
+
+fn parse_number(name: &'static str, value: &str, min: u32, max: u32) -> Result<u32, ConfigError> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or(ConfigError::NotANumber {
+            name,
+            min: min.into(),
+            max: max.into(),
+        })
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::NotABool { name }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variable() {
+        let c = config(&[]).expect("config");
+        assert_eq!(
+            (c.host.as_str(), c.port, c.mock_mode),
+            ("127.0.0.1", 8080, false)
+        );
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.cors, CorsPolicy::Origins(vec![]));
+        assert!(!c.openai.is_configured());
+        assert_eq!(
+            (
+                c.openai.model.as_str(),
+                c.openai.max_tokens,
+                c.openai.max_retries,
+                c.openai.context_tokens,
+                c.openai.deadline,
+            ),
+            ("gpt-4o-mini", 2_000, 2, 128_000, Duration::from_secs(25))
+        );
+        assert!(c.supabase.is_none());
+        assert_eq!(c.supabase_bucket, "personas");
+    }
+
+    #[test]
+    fn a_base_url_alone_configures_the_llm() {
+        let c = config(&[("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")]).expect("config");
+        assert!(c.openai.is_configured() && c.openai.api_key.is_none());
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_named_with_their_range() {
+        assert_eq!(
+            config(&[("MAX_TOKENS", "lots")]).err(),
+            Some(ConfigError::NotANumber {
+                name: "MAX_TOKENS",
+                min: 16,
+                max: 100_000
+            })
+        );
+        let e = config(&[("PROCESS_DEADLINE_MS", "50")]).expect_err("too short");
+        assert_eq!(
+            e.to_string(),
+            "PROCESS_DEADLINE_MS must be a whole number from 1000 to 600000"
+        );
+        assert_eq!(
+            config(&[("PROCESS_DEADLINE_MS", "9000")])
+                .expect("config")
+                .openai
+                .deadline,
+            Duration::from_secs(9)
+        );
+    }
+
+    #[test]
+    fn half_a_supabase_configuration_is_refused() {
+        assert_eq!(
+            config(&[("SUPABASE_URL", "https://x.supabase.co")]).err(),
+            Some(ConfigError::Incomplete {
+                set: "SUPABASE_URL",
+                missing: "SUPABASE_SERVICE_ROLE_KEY"
+            })
+        );
+        assert_eq!(
+            config(&[("SUPABASE_SERVICE_ROLE_KEY", "k")]).err(),
+            Some(ConfigError::Incomplete {
+                set: "SUPABASE_SERVICE_ROLE_KEY",
+                missing: "SUPABASE_URL"
+            })
+        );
+        let c = config(&[
+            ("SUPABASE_URL", "https://x.supabase.co"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "k"),
+            ("SUPABASE_BUCKET", "team-personas"),
+        ])
+        .expect("config");
+        assert_eq!(c.supabase.expect("supabase").url, "https://x.supabase.co");
+        assert_eq!(c.supabase_bucket, "team-personas");
+    }
+
+    #[test]
+    fn mock_mode_allows_any_origin_by_default() {
+        let c = config(&[("USE_MOCK_DATA", "true")]).expect("config");
+        assert!(c.mock_mode);
+        assert_eq!(c.cors, CorsPolicy::AnyOrigin);
+    }
+
+    #[test]
+    fn the_next_public_flag_is_accepted_when_the_plain_one_is_unset() {
+        assert!(
+            config(&[("NEXT_PUBLIC_USE_MOCK_DATA", "1")])
+                .expect("config")
+                .mock_mode
+        );
+        assert!(
+            !config(&[
+                ("USE_MOCK_DATA", "false"),
+                ("NEXT_PUBLIC_USE_MOCK_DATA", "true")
+            ])
+            .expect("config")
+            .mock_mode
+        );
+    }
+
+    #[test]
+    fn explicit_origins_win_over_the_mock_default() {
+        let c = config(&[
+            ("USE_MOCK_DATA", "true"),
+            ("ALLOWED_ORIGINS", "http://localhost:3000"),
+        ])
+        .expect("config");
+        assert_eq!(
+            c.cors,
+            CorsPolicy::Origins(vec!["http://localhost:3000".into()])
+        );
+    }
+
+    #[test]
+    fn a_bad_flag_or_port_is_named() {
+        assert_eq!(
+            config(&[("USE_MOCK_DATA", "maybe")]).err(),
+            Some(ConfigError::NotABool {
+                name: "USE_MOCK_DATA"
+            })
+        );
+        assert_eq!(
+            config(&[("PORT", "http")]).err(),
+            Some(ConfigError::BadPort)
+        );
+        assert_eq!(
+            config(&[("PORT", "70000")]).err(),
+            Some(ConfigError::BadPort)
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_a_key() {
+        let c = config(&[
+            ("OPENAI_API_KEY", "sk-test-very-secret"),
+            ("SUPABASE_URL", "https://x.supabase.co"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "eyJsecret"),
+        ])
+        .expect("config");
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("very-secret") && !shown.contains("eyJsecret"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The composition root both front doors share: settings, adapter choice, telemetry.
+//!
+//! - [`config`]: [`Config`], every setting read from the environment once.
+//! - [`build_api`]: chooses and builds the adapters `Config` selects, and the
+//!   [`persona_api::Api`] over them.
+//! - [`telemetry`]: the tracing subscriber, built once.
+//!
+//! The actix server and the Netlify functions call these and nothing else, so they cannot
+//! drift apart in what they wire.
+
+mod build;
+pub mod config;
+pub mod telemetry;
+
+pub use build::{WiringError, build_api};
+pub use config::{Config, MockStore};
