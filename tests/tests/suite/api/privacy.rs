@@ -97,7 +97,10 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     .await;
     let health = app.get("/api/health").await;
     assert_eq!(
-        (&health.body["data"]["extractor"], &health.body["data"]["store"]),
+        (
+            &health.body["data"]["extractor"],
+            &health.body["data"]["store"]
+        ),
         (&json!("openai"), &json!("supabase"))
     );
 
@@ -107,7 +110,10 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     let link = format!("https://{MARK}.example/{MARK}");
     let processed = app.process(&[&block], &[&link]).await;
     assert_eq!(processed.status, 200, "{}", processed.body);
-    assert_eq!(processed.body["data"]["persona"]["name"], format!("{MARK} Quux"));
+    assert_eq!(
+        processed.body["data"]["persona"]["name"],
+        format!("{MARK} Quux")
+    );
     let saved = app.save(&processed.body["data"]["persona"]).await;
     let id = saved.body["data"]["id"].as_str().expect("id").to_owned();
     assert_eq!(app.get_persona(&id).await.status, 200);

@@ -33,10 +33,16 @@ async fn process_persona_answers_a_valid_persona_from_the_model() {
     let persona: persona_domain::PersonaDraft =
         serde_json::from_value(data["persona"].clone()).expect("a persona");
     let parsed = persona_domain::Persona::parse(persona).expect("a valid persona");
-    assert_eq!(serde_json::to_value(&parsed).expect("json"), data["persona"]);
+    assert_eq!(
+        serde_json::to_value(&parsed).expect("json"),
+        data["persona"]
+    );
     let health = app.get("/api/health").await;
     assert_eq!(
-        (&health.body["data"]["extractor"], &health.body["data"]["model"]),
+        (
+            &health.body["data"]["extractor"],
+            &health.body["data"]["model"]
+        ),
         (&json!("openai"), &json!(llmock.model))
     );
 }
@@ -57,7 +63,11 @@ async fn a_rate_limit_past_the_deadline_answers_429_with_retry_after() {
     assert_eq!(answer.code(), "RATE_LIMITED");
     assert_eq!(answer.body["error"]["retryable"], true);
     assert_eq!(answer.header("retry-after"), Some("20"));
-    assert_eq!(llmock.served().await.len(), 1, "no retry could finish in time");
+    assert_eq!(
+        llmock.served().await.len(),
+        1,
+        "no retry could finish in time"
+    );
 }
 
 #[tokio::test]

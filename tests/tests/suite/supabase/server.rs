@@ -39,7 +39,10 @@ async fn save_then_get_round_trips_through_the_bucket() {
     assert_eq!(fake.bucket_is_public("team-personas"), Some(false));
     let health = app.get("/api/health").await;
     assert_eq!(
-        (&health.body["data"]["store"], &health.body["data"]["bucket"]),
+        (
+            &health.body["data"]["store"],
+            &health.body["data"]["bucket"]
+        ),
         (&json!("supabase"), &json!("team-personas"))
     );
 }
@@ -79,7 +82,9 @@ async fn a_public_bucket_stops_the_server_from_starting() {
         ("SUPABASE_SERVICE_ROLE_KEY", fake.keys().service.clone()),
     ];
     let config = persona_app_http::Config::from_lookup(|name| {
-        vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
     })
     .expect("config");
 
