@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use chrono::Utc;
 use persona_domain::{Persona, PersonaDraft, SourceCounts};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
+use crate::connect::storage_url;
 
 const KEY: &str = "service-role-key-7f3a";
 const BUCKET_PATH: &str = "/storage/v1/bucket/personas";
