@@ -1,76 +1,13 @@
 //! The store contract against the adapter: over the fake in every run, and over a real project
 //! when one is configured.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use persona_adapters_supabase::{SupabaseSettings, SupabaseStore};
-use persona_ports::PersonaStore;
-use persona_tests::store_contract as store;
 use secrecy::SecretString;
 
 use super::connected;
-
-/// A store for one case, with what must outlive it; `None` when the case must be skipped.
-type Made = Option<(Arc<dyn PersonaStore>, Box<dyn Any + Send>)>;
-
-/// Like `store_contract!` in `contracts.rs`, for a store built asynchronously (the bucket is
-/// checked or created on connect) and possibly not available.
-macro_rules! async_store_contract {
-    ($adapter:ident, $make:path) => {
-        mod $adapter {
-            use super::*;
-
-            #[tokio::test]
-            async fn create_then_get_round_trips() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::create_then_get_round_trips(s.as_ref()).await;
-            }
-
-            #[tokio::test]
-            async fn unicode_round_trips() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::unicode_round_trips(s.as_ref()).await;
-            }
-
-            #[tokio::test]
-            async fn missing_id_is_not_found() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::missing_id_is_not_found(s.as_ref()).await;
-            }
-
-            #[tokio::test]
-            async fn create_never_overwrites() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::create_never_overwrites(s.as_ref()).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn concurrent_creates_of_distinct_ids_all_land() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::concurrent_creates_of_distinct_ids_all_land(s).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn racing_creates_of_one_id_have_one_winner() {
-                let Some((s, _keep)) = $make().await else {
-                    return;
-                };
-                store::racing_creates_of_one_id_have_one_winner(s).await;
-            }
-        }
-    };
-}
+use crate::contracts::{Made, store_contract};
 
 async fn over_fake() -> Made {
     let (fake, store) = connected().await;
@@ -112,5 +49,5 @@ fn real_settings() -> Option<SupabaseSettings> {
     })
 }
 
-async_store_contract!(supabase_over_fake, over_fake);
-async_store_contract!(supabase_over_real_project, over_real_project);
+store_contract!(supabase_over_fake, over_fake);
+store_contract!(supabase_over_real_project, over_real_project);
