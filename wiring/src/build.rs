@@ -117,3 +117,76 @@ async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>
     })?;
     Ok((Arc::new(store), None))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use persona_api::Request;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The adapters `vars` select, as health reports them.
+    async fn selected(vars: &[(&str, &str)]) -> Value {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        map.insert("PERSONA_DATA_DIR".into(), dir.path().display().to_string());
+        let config = Config::from_lookup(|name| map.get(name).cloned()).expect("config");
+        let api = build_api(&config).await.expect("adapters build");
+        let answer = api.handle(Request::new("GET", "/api/health")).await;
+        let body: Value = serde_json::from_slice(&answer.body).expect("json");
+        body["data"].clone()
+    }
+
+    #[tokio::test]
+    async fn nothing_configured_is_the_mock_extractor_over_files() {
+        let health = selected(&[]).await;
+        assert_eq!(
+            (&health["mode"], &health["extractor"], &health["store"]),
+            (&"real".into(), &"mock".into(), &"fs".into())
+        );
+        assert!(health.get("model").is_none() && health.get("bucket").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_base_url_alone_selects_the_openai_extractor() {
+        let health = selected(&[
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_MODEL", "llama3.1"),
+        ])
+        .await;
+        assert_eq!(
+            (&health["extractor"], &health["model"]),
+            (&"openai".into(), &"llama3.1".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn mock_mode_wins_over_every_real_adapter_and_calls_nothing() {
+        // The Supabase URL points nowhere: connecting would fail, so mock mode must not try.
+        let health = selected(&[
+            ("USE_MOCK_DATA", "true"),
+            ("OPENAI_API_KEY", "sk-unused"),
+            ("SUPABASE_URL", "http://127.0.0.1:9"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "unused"),
+        ])
+        .await;
+        assert_eq!(
+            (&health["mode"], &health["extractor"], &health["store"]),
+            (&"mock".into(), &"mock".into(), &"memory".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_base_url_is_refused_at_start() {
+        let config =
+            Config::from_lookup(|name| (name == "OPENAI_BASE_URL").then(|| "not a url".to_owned()))
+                .expect("config");
+        let error = build_api(&config).await.expect_err("refused");
+        assert!(matches!(error, WiringError::OpenAi(_)), "{error}");
+    }
+}
