@@ -69,6 +69,8 @@ pub struct OpenAiExtractor {
     schema: Value,
     /// The same schema, compiled once, that every answer must pass.
     validator: jsonschema::Validator,
+    /// What the schema adds to a structured-output prompt, counted once.
+    schema_tokens: u32,
     /// Set once the model has rejected structured outputs: later calls go straight to JSON mode.
     json_mode_only: AtomicBool,
 }
@@ -130,6 +132,8 @@ impl OpenAiExtractor {
             jsonschema::validator_for(&schema).map_err(|e| OpenAiConfigError::DraftSchema {
                 reason: e.to_string(),
             })?;
+        let tokens = TokenCounter::for_model(&settings.model);
+        let schema_tokens = tokens.count(&schema.to_string());
         Ok(Self {
             transport: Transport {
                 http,
@@ -137,7 +141,8 @@ impl OpenAiExtractor {
                 api_key: settings.api_key,
                 max_retries: settings.max_retries,
             },
-            tokens: TokenCounter::for_model(&settings.model),
+            tokens,
+            schema_tokens,
             model: settings.model,
             max_tokens: settings.max_tokens,
             deadline: settings.deadline,
@@ -180,9 +185,7 @@ impl OpenAiExtractor {
             .tokens
             .count_messages(messages.iter().map(|m| m.content.as_str()));
         match format {
-            OutputFormat::JsonSchema => {
-                messages.saturating_add(self.tokens.count(&self.schema.to_string()))
-            }
+            OutputFormat::JsonSchema => messages.saturating_add(self.schema_tokens),
             OutputFormat::JsonObject => messages,
         }
     }
