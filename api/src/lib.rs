@@ -14,12 +14,14 @@
 //! - [`dto`]: request and response bodies.
 //! - [`error`]: error codes, statuses, and the mapping from port errors.
 //! - [`cors`]: the CORS policy.
+//! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 
 pub mod body;
 pub mod cors;
 pub mod dto;
 pub mod error;
 pub mod http;
+pub mod openapi;
 pub mod routes;
 
 use std::time::Instant;
@@ -80,7 +82,8 @@ impl Api {
             None => Err(ApiError::new(
                 ErrorCode::NotFound,
                 "no such route; the API has POST /api/process-persona, POST /api/save-persona, \
-                 GET /api/get-persona?id=ID and GET /api/health",
+                 GET /api/get-persona?id=ID, GET /api/health, GET /api/openapi.json and \
+                 GET /api/schema/persona.json",
             )),
             Some(_) if request.method == "OPTIONS" => Ok(Answer::NoContent),
             Some(op) if request.method != op.method() => {
@@ -130,6 +133,8 @@ impl Api {
                 bucket: self.settings.bucket.clone(),
                 version: env!("CARGO_PKG_VERSION"),
             })),
+            Operation::OpenApi => Ok(Answer::Document(&openapi::DOCUMENT)),
+            Operation::PersonaSchema => Ok(Answer::Document(&openapi::PERSONA_SCHEMA)),
         }
     }
 
@@ -208,7 +213,12 @@ impl Api {
 
 /// A successful answer before it becomes a response.
 enum Answer {
-    Data { status: u16, body: Vec<u8> },
+    Data {
+        status: u16,
+        body: Vec<u8>,
+    },
+    /// A document generated once at start (the OpenAPI document, a JSON Schema).
+    Document(&'static [u8]),
     NoContent,
 }
 
@@ -233,6 +243,11 @@ impl Answer {
                 status,
                 headers: vec![("content-type".into(), "application/json".into())],
                 body,
+            },
+            Self::Document(body) => Response {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: body.to_vec(),
             },
             Self::NoContent => Response {
                 status: 204,

@@ -8,14 +8,20 @@ pub enum Operation {
     SavePersona,
     GetPersona,
     Health,
+    /// The OpenAPI document, at `/api/openapi.json`.
+    OpenApi,
+    /// The persona's JSON Schema, at `/api/schema/persona.json`.
+    PersonaSchema,
 }
 
 impl Operation {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::ProcessPersona,
         Self::SavePersona,
         Self::GetPersona,
         Self::Health,
+        Self::OpenApi,
+        Self::PersonaSchema,
     ];
 
     /// The operation's name: the last path segment and the Netlify function's name.
@@ -25,6 +31,8 @@ impl Operation {
             Self::SavePersona => "save-persona",
             Self::GetPersona => "get-persona",
             Self::Health => "health",
+            Self::OpenApi => "openapi",
+            Self::PersonaSchema => "persona-schema",
         }
     }
 
@@ -32,12 +40,20 @@ impl Operation {
     pub fn method(self) -> &'static str {
         match self {
             Self::ProcessPersona | Self::SavePersona => "POST",
-            Self::GetPersona | Self::Health => "GET",
+            Self::GetPersona | Self::Health | Self::OpenApi | Self::PersonaSchema => "GET",
         }
     }
 
-    pub fn path(self) -> String {
-        format!("/api/{}", self.name())
+    /// Where the operation lives.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::ProcessPersona => "/api/process-persona",
+            Self::SavePersona => "/api/save-persona",
+            Self::GetPersona => "/api/get-persona",
+            Self::Health => "/api/health",
+            Self::OpenApi => "/api/openapi.json",
+            Self::PersonaSchema => "/api/schema/persona.json",
+        }
     }
 
     /// The operation named `name`, e.g. a Netlify function's name.
@@ -45,10 +61,10 @@ impl Operation {
         Self::ALL.into_iter().find(|op| op.name() == name)
     }
 
-    /// The operation at `path` (`/api/NAME`, one trailing slash tolerated).
+    /// The operation at `path` (one trailing slash tolerated).
     pub fn from_path(path: &str) -> Option<Self> {
-        let name = path.strip_prefix("/api/")?;
-        Self::from_name(name.strip_suffix('/').unwrap_or(name))
+        let path = path.strip_suffix('/').unwrap_or(path);
+        Self::ALL.into_iter().find(|op| op.path() == path)
     }
 }
 
@@ -59,7 +75,7 @@ mod tests {
     #[test]
     fn every_operation_is_found_at_its_path_and_by_its_name() {
         for op in Operation::ALL {
-            assert_eq!(Operation::from_path(&op.path()), Some(op));
+            assert_eq!(Operation::from_path(op.path()), Some(op));
             assert_eq!(Operation::from_path(&format!("{}/", op.path())), Some(op));
             assert_eq!(Operation::from_name(op.name()), Some(op));
         }
@@ -74,6 +90,9 @@ mod tests {
             "/api/process-persona/x",
             "/process-persona",
             "/api/PROCESS-PERSONA",
+            "/api/openapi",
+            "/api/persona-schema",
+            "/api/schema/persona.json/x",
         ] {
             assert_eq!(Operation::from_path(path), None, "{path}");
         }
