@@ -140,6 +140,7 @@ impl OpenAiExtractor {
                 endpoint,
                 api_key: settings.api_key,
                 max_retries: settings.max_retries,
+                attempt_timeout: settings.attempt_timeout,
             },
             tokens,
             schema_tokens,

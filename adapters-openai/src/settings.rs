@@ -25,6 +25,9 @@ pub struct OpenAiSettings {
     pub deadline: Duration,
     /// The model's context window in tokens, 128 000 by default.
     pub context_tokens: u32,
+    /// The most one HTTP call may take, so a hung call leaves time to retry within the
+    /// deadline; `None` (the default) gives each call what is left of the deadline.
+    pub attempt_timeout: Option<Duration>,
 }
 
 impl Default for OpenAiSettings {
@@ -37,6 +40,7 @@ impl Default for OpenAiSettings {
             max_retries: 2,
             deadline: Duration::from_secs(25),
             context_tokens: 128_000,
+            attempt_timeout: None,
         }
     }
 }

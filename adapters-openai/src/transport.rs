@@ -20,6 +20,8 @@ pub(crate) struct Transport {
     pub endpoint: Url,
     pub api_key: Option<SecretString>,
     pub max_retries: u32,
+    /// The most one call may take (else what is left of the deadline).
+    pub attempt_timeout: Option<Duration>,
 }
 
 /// Why a call gave no completion.
@@ -55,7 +57,8 @@ impl Transport {
                 return Err(CallError::Port(ExtractError::Timeout));
             }
             *attempts += 1;
-            let failure = match self.attempt(body, remaining, *attempts).await {
+            let timeout = self.attempt_timeout.map_or(remaining, |t| t.min(remaining));
+            let failure = match self.attempt(body, timeout, *attempts).await {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };

@@ -165,6 +165,15 @@ impl From<ExtractError> for ApiError {
                 api.retryable = false;
                 api
             }
+            ExtractError::Busy { retry_after } => {
+                warn!(error = %e, "no turn at the model");
+                let mut api = Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "the persona model is handling as many requests as it may; try again shortly",
+                );
+                api.retry_after = Some(retry_after);
+                api
+            }
             ExtractError::Unexpected(_) => {
                 error!(error = %e, "extractor failed unexpectedly");
                 Self::internal()

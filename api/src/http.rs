@@ -1,8 +1,12 @@
 //! The framework-neutral request and response both front doors convert to and from.
 
+use std::net::IpAddr;
+
 /// An HTTP request as a front door received it. Header names are matched case-insensitively.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
+    /// The address the connection came from, when the front door knows it (rate limits).
+    pub peer: Option<IpAddr>,
     pub method: String,
     pub path: String,
     /// The raw query string, without the `?`.
@@ -29,6 +33,12 @@ impl Request {
     #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    #[must_use]
+    pub fn with_peer(mut self, peer: IpAddr) -> Self {
+        self.peer = Some(peer);
         self
     }
 

@@ -14,6 +14,7 @@
 //! - [`dto`]: request and response bodies.
 //! - [`error`]: error codes, statuses, and the mapping from port errors.
 //! - [`cors`]: the CORS policy.
+//! - [`limits`]: rate limits per client and operation.
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 
 pub mod body;
@@ -21,31 +22,57 @@ pub mod cors;
 pub mod dto;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod openapi;
 pub mod routes;
 
-use std::time::Instant;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use persona_domain::{PersonaId, SourceBundle, StoredPersona, Violation};
 use persona_ports::{Persona, PersonaService};
 use serde::Serialize;
 use serde_json::json;
-use tracing::info;
+use tracing::{Instrument, info, info_span, warn};
 
 pub use body::MAX_BODY_BYTES;
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
+pub use limits::RateLimitPolicy;
 pub use routes::Operation;
 
 use dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData};
 
 /// The API: the use cases behind the HTTP contract.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Api {
     service: PersonaService,
     settings: ApiSettings,
+    limits: Arc<limits::RateLimits>,
+    sleep: Option<Sleep>,
 }
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("service", &self.service)
+            .field("settings", &self.settings)
+            .field("limits", &self.limits)
+            .field(
+                "deadline",
+                &self.sleep.as_ref().map(|_| self.settings.deadline),
+            )
+            .finish()
+    }
+}
+
+/// A timer from the front door's runtime (`tokio::time::sleep`), so this crate needs none: it
+/// bounds each request by [`ApiSettings::deadline`].
+pub type Sleep = Arc<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// What the composition root decides about the HTTP side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,11 +84,28 @@ pub struct ApiSettings {
     pub model: Option<String>,
     /// The bucket the store writes to, for health (`None` unless Supabase).
     pub bucket: Option<String>,
+    pub rate_limits: RateLimitPolicy,
+    /// The longest a request may take before it is answered 504 (with a timer, see
+    /// [`Api::with_timer`]); shorter than the platform's own cut-off.
+    pub deadline: Duration,
 }
 
 impl Api {
     pub fn new(service: PersonaService, settings: ApiSettings) -> Self {
-        Self { service, settings }
+        let limits = Arc::new(limits::RateLimits::new(&settings.rate_limits));
+        Self {
+            service,
+            settings,
+            limits,
+            sleep: None,
+        }
+    }
+
+    /// Bounds every request by the settings' deadline, timed by `sleep`.
+    #[must_use]
+    pub fn with_timer(mut self, sleep: Sleep) -> Self {
+        self.sleep = Some(sleep);
+        self
     }
 
     /// Answers a request, routing by its path (`/api/NAME`).
@@ -78,7 +122,65 @@ impl Api {
     ) -> Response {
         let started = Instant::now();
         let request_id = request_id(&request);
-        let result = match operation {
+        let route = operation.map_or("unknown", Operation::name);
+        let mut log = Outcome::default();
+        let span = info_span!("request", request_id = %request_id, route);
+        let work = self
+            .respond(operation, &request, &mut log)
+            .instrument(span.clone());
+        let result = match &self.sleep {
+            None => work.await,
+            Some(sleep) => race(work, sleep(self.settings.deadline))
+                .await
+                .unwrap_or_else(|| {
+                    let _entered = span.enter();
+                    warn!(deadline_ms = self.settings.deadline.as_millis(), "request deadline passed");
+                    Err(ApiError::new(
+                        ErrorCode::UpstreamTimeout,
+                        format!(
+                            "the request took longer than {} ms; try again, perhaps with less material",
+                            self.settings.deadline.as_millis()
+                        ),
+                    ))
+                }),
+        };
+        let cache = match result {
+            Ok(Answer::Document(_)) => "public, max-age=300",
+            _ => "no-store",
+        };
+        let mut response = match result {
+            Ok(answer) => answer.into_response(operation),
+            Err(error) => error_response(&error, &request_id),
+        };
+        response.set_header("x-request-id", request_id.as_str());
+        response.set_header("cache-control", cache);
+        for (name, value) in SECURITY_HEADERS {
+            response.set_header(name, value);
+        }
+        self.settings.cors.apply(&request, &mut response);
+        info!(
+            request_id = %request_id,
+            method = %sanitised_method(&request.method),
+            route,
+            status = response.status,
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            adapter = log.adapter.unwrap_or("none"),
+            attempts = log.attempts,
+            prompt_tokens = log.prompt_tokens,
+            completion_tokens = log.completion_tokens,
+            "request"
+        );
+        response
+    }
+
+    /// The answer to a request for `operation`, before headers and CORS.
+    async fn respond(
+        &self,
+        operation: Option<Operation>,
+        request: &Request,
+        log: &mut Outcome,
+    ) -> Result<Answer, ApiError> {
+        match operation {
             None => Err(ApiError::new(
                 ErrorCode::NotFound,
                 "no such route; the API has POST /api/process-persona, POST /api/save-persona, \
@@ -94,32 +196,43 @@ impl Api {
                 e.allow = Some(allow(op));
                 Err(e)
             }
-            Some(op) => self.dispatch(op, &request).await,
-        };
-        let mut response = match result {
-            Ok(answer) => answer.into_response(operation),
-            Err(error) => error_response(&error, &request_id),
-        };
-        response.set_header("x-request-id", request_id.as_str());
-        response.set_header("cache-control", "no-store");
-        response.set_header("x-content-type-options", "nosniff");
-        self.settings.cors.apply(&request, &mut response);
-        info!(
-            request_id = %request_id,
-            method = %sanitised_method(&request.method),
-            route = operation.map_or("unknown", Operation::name),
-            status = response.status,
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "request"
-        );
-        response
+            Some(op) => {
+                if let Err(wait) = self.limits.check(op, request) {
+                    let mut e = ApiError::new(
+                        ErrorCode::RateLimited,
+                        format!(
+                            "too many {} requests from this client; wait {} s and try again",
+                            op.name(),
+                            wait.as_secs().max(1)
+                        ),
+                    );
+                    e.retry_after = Some(wait);
+                    return Err(e);
+                }
+                self.dispatch(op, request, log).await
+            }
+        }
     }
 
-    async fn dispatch(&self, operation: Operation, request: &Request) -> Result<Answer, ApiError> {
+    async fn dispatch(
+        &self,
+        operation: Operation,
+        request: &Request,
+        log: &mut Outcome,
+    ) -> Result<Answer, ApiError> {
         match operation {
-            Operation::ProcessPersona => self.process(request).await,
-            Operation::SavePersona => self.save(request).await,
-            Operation::GetPersona => self.get(request).await,
+            Operation::ProcessPersona => {
+                log.adapter = Some(self.service.extractor_name());
+                self.process(request, log).await
+            }
+            Operation::SavePersona => {
+                log.adapter = Some(self.service.store_name());
+                self.save(request).await
+            }
+            Operation::GetPersona => {
+                log.adapter = Some(self.service.store_name());
+                self.get(request).await
+            }
             Operation::Health => Ok(Answer::ok(&HealthData {
                 status: "ok",
                 mode: if self.settings.mock_mode {
@@ -138,7 +251,7 @@ impl Api {
         }
     }
 
-    async fn process(&self, request: &Request) -> Result<Answer, ApiError> {
+    async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
         let body: ProcessRequest = body::read(request)?;
         let bundle = SourceBundle::parse(&body.text_blocks, &body.links).map_err(|errors| {
             let code = if errors.iter().all(|e| e.is_too_large()) {
@@ -157,6 +270,9 @@ impl Api {
             ApiError::new(code, message).with_details(details)
         })?;
         let processed = self.service.process(&bundle).await?;
+        log.attempts = processed.usage.attempts;
+        log.prompt_tokens = processed.usage.prompt_tokens;
+        log.completion_tokens = processed.usage.completion_tokens;
         Ok(Answer::ok(&ProcessData {
             persona: processed.persona,
             warnings: processed.warnings,
@@ -209,6 +325,41 @@ impl Api {
             metadata: stored.metadata().clone(),
         }))
     }
+}
+
+/// Headers on every answer: it is JSON for scripts, never a page to render, frame or sniff.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    ("referrer-policy", "no-referrer"),
+];
+
+/// What the request log reports besides status and time: never a value from the request.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// The adapter the operation used.
+    adapter: Option<&'static str>,
+    attempts: u32,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+}
+
+/// `work`'s output, or `None` when `timer` fires first (`work` is then dropped, which cancels
+/// it).
+async fn race<T>(work: impl Future<Output = T>, timer: impl Future<Output = ()>) -> Option<T> {
+    let mut work = pin!(work);
+    let mut timer = pin!(timer);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// A successful answer before it becomes a response.

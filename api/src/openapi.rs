@@ -330,4 +330,4 @@ fn merge(schemas: &mut Map<String, Value>, name: String, schema: Value) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

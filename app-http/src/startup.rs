@@ -117,6 +117,7 @@ async fn forward(
         }
     }
     let neutral = Request {
+        peer: request.peer_addr().map(|addr| addr.ip()),
         method: request.method().as_str().to_owned(),
         path: request.path().to_owned(),
         query: Some(request.query_string().to_owned()).filter(|q| !q.is_empty()),

@@ -56,6 +56,12 @@ pub fn to_request(event: Value) -> Result<Request, EventError> {
         Some(text) => text.into_bytes(),
     };
     Ok(Request {
+        peer: parsed
+            .request_context
+            .identity
+            .source_ip
+            .as_deref()
+            .and_then(|ip| ip.parse().ok()),
         method: parsed.http_method.as_str().to_owned(),
         path: parsed.path.unwrap_or_else(|| "/".to_owned()),
         query,

@@ -16,11 +16,25 @@ use crate::response::to_proxy_response;
 /// personas in Supabase Storage.
 pub const DEFAULT_DATA_DIR: &str = "/tmp/persona-data";
 
+/// What a function assumes where the server's defaults would not fit, each overridden by its
+/// variable:
+/// - `PERSONA_DATA_DIR`: [`DEFAULT_DATA_DIR`].
+/// - `REQUEST_DEADLINE_MS` 9,500 and `PROCESS_DEADLINE_MS` 9,000: a synchronous Netlify function
+///   is cut off after 10 s, so the API answers 504 first (raise both if your plan allows 26 s).
+/// - `TRUST_PROXY_HEADERS` on: Netlify's edge sets `x-nf-client-connection-ip`, and a function
+///   sees no peer address of its own, so the rate limits count clients by that header.
+const NETLIFY_DEFAULTS: [(&str, &str); 4] = [
+    ("PERSONA_DATA_DIR", DEFAULT_DATA_DIR),
+    ("REQUEST_DEADLINE_MS", "9500"),
+    ("PROCESS_DEADLINE_MS", "9000"),
+    ("TRUST_PROXY_HEADERS", "true"),
+];
+
 /// Why a function could not start.
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error(
-        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona and health"
+        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona, health, openapi and persona-schema"
     )]
     UnknownFunction(String),
     #[error("configuration error: {0}")]
@@ -31,21 +45,22 @@ pub enum StartError {
 
 /// The settings of a function, read through `lookup` (the environment, or a map in tests).
 ///
-/// The same [`Config`] the server reads, with two choices a function makes: mock mode keeps
+/// The same [`Config`] the server reads, with the choices a function makes: mock mode keeps
 /// saved personas in files (a function's memory may not outlive one call, so an in-memory store
-/// could never hand a save to a later get), and `PERSONA_DATA_DIR` defaults to
-/// [`DEFAULT_DATA_DIR`].
+/// could never hand a save to a later get), and the defaults of [`NETLIFY_DEFAULTS`].
 ///
 /// # Errors
 ///
 /// A [`ConfigError`] naming the first variable that cannot be understood.
 pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let mut config = Config::from_lookup(|name| {
-        let value = lookup(name);
-        if name == "PERSONA_DATA_DIR" && value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-            return Some(DEFAULT_DATA_DIR.to_owned());
-        }
-        value
+        let value = lookup(name).filter(|v| !v.trim().is_empty());
+        value.or_else(|| {
+            NETLIFY_DEFAULTS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
     })?;
     config.mock_store = MockStore::Files;
     Ok(config)

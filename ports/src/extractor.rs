@@ -79,6 +79,9 @@ pub enum ExtractError {
     Misconfigured { reason: String },
     #[error("the model's account is out of quota")]
     QuotaExhausted,
+    /// Every turn at the model is taken and the wait for one ran out (or too many already wait).
+    #[error("every turn at the model is taken")]
+    Busy { retry_after: Duration },
     #[error("unexpected extractor failure: {0}")]
     Unexpected(String),
 }

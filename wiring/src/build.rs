@@ -15,6 +15,7 @@ use thiserror::Error;
 use tracing::{info, warn};
 
 use crate::config::{Config, MockStore};
+use crate::limit::LimitedExtractor;
 
 /// Why the adapters could not be built.
 #[derive(Debug, Error)]
@@ -56,15 +57,18 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
         "adapters selected"
     );
     let service = PersonaService::new(extractor, store);
-    Ok(Api::new(
+    let api = Api::new(
         service,
         ApiSettings {
             cors: config.cors.clone(),
             mock_mode: config.mock_mode,
             model,
             bucket,
+            rate_limits: config.rate_limits.clone(),
+            deadline: config.request_deadline,
         },
-    ))
+    );
+    Ok(api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline)))))
 }
 
 /// The extractor, and the model it asks (`None` for the mock).
@@ -86,13 +90,15 @@ fn extractor(config: &Config) -> Result<(Arc<dyn PersonaExtractor>, Option<Strin
         max_retries: openai.max_retries,
         context_tokens: openai.context_tokens,
         deadline: openai.deadline,
+        attempt_timeout: openai.attempt_timeout,
         ..OpenAiSettings::default()
     };
     if let Some(base_url) = &openai.base_url {
         settings.base_url.clone_from(base_url);
     }
     let extractor = OpenAiExtractor::new(settings)?;
-    Ok((Arc::new(extractor), Some(openai.model.clone())))
+    let limited = LimitedExtractor::new(Arc::new(extractor), config.llm_limit);
+    Ok((Arc::new(limited), Some(openai.model.clone())))
 }
 
 /// The store, and the bucket it writes to (`None` unless Supabase).
@@ -105,6 +111,7 @@ async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>
             url: supabase.url.clone(),
             service_role_key: supabase.service_role_key.clone(),
             bucket: config.supabase_bucket.clone(),
+            deadline: config.store_deadline,
             ..SupabaseSettings::default()
         })
         .await?;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use persona_api::CorsPolicy;
+use persona_api::{CorsPolicy, RateLimitPolicy};
 use secrecy::SecretString;
 use thiserror::Error;
 
@@ -33,6 +33,29 @@ pub struct Config {
     pub supabase: Option<SupabaseConfig>,
     /// `SUPABASE_BUCKET` (default `personas`).
     pub supabase_bucket: String,
+    /// `STORE_DEADLINE_MS` (default 10,000): the most one store operation may take, retries
+    /// included (Supabase).
+    pub store_deadline: Duration,
+    /// `RATE_LIMIT_PER_MINUTE` and `TRUST_PROXY_HEADERS`.
+    pub rate_limits: RateLimitPolicy,
+    /// `REQUEST_DEADLINE_MS` (default 30,000): the most any request may take before it is
+    /// answered 504; longer than `PROCESS_DEADLINE_MS`.
+    pub request_deadline: Duration,
+    /// `LLM_MAX_CONCURRENCY`, `LLM_QUEUE_TIMEOUT_MS` and `LLM_MAX_WAITING`.
+    pub llm_limit: LlmLimit,
+}
+
+/// How many model calls run at once, and how long and how many others may wait for a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LlmLimit {
+    /// `LLM_MAX_CONCURRENCY` (default 8): extractions running at once.
+    pub max_concurrency: u32,
+    /// `LLM_QUEUE_TIMEOUT_MS` (default 10,000): the longest a request waits for a turn before
+    /// it is answered 503 with `Retry-After`.
+    pub queue_timeout: Duration,
+    /// `LLM_MAX_WAITING` (default 256): requests allowed to wait at once; more are answered 503
+    /// at once, so memory stays bounded however many clients call.
+    pub max_waiting: u32,
 }
 
 /// The store behind mock mode.
@@ -61,6 +84,9 @@ pub struct OpenAiConfig {
     pub context_tokens: u32,
     /// `PROCESS_DEADLINE_MS` (default 25,000): the most a process-persona request may take.
     pub deadline: Duration,
+    /// `OPENAI_TIMEOUT_MS`: the most one HTTP call may take, so a hung call leaves time for a
+    /// retry (default: whatever is left of the deadline).
+    pub attempt_timeout: Option<Duration>,
 }
 
 impl OpenAiConfig {
@@ -95,6 +121,13 @@ pub enum ConfigError {
         set: &'static str,
         missing: &'static str,
     },
+    #[error("RATE_LIMIT_PER_MINUTE: {0}")]
+    RateLimit(String),
+    #[error(
+        "PROCESS_DEADLINE_MS ({process_ms}) must be shorter than REQUEST_DEADLINE_MS \
+         ({request_ms}), so a slow model is reported as such before the request's own deadline"
+    )]
+    DeadlineOrder { process_ms: u128, request_ms: u128 },
 }
 
 impl Config {
@@ -146,6 +179,36 @@ impl Config {
             deadline: Duration::from_millis(
                 number("PROCESS_DEADLINE_MS", 25_000, 1_000, 600_000)?.into(),
             ),
+            attempt_timeout: get("OPENAI_TIMEOUT_MS")
+                .map(|v| parse_number("OPENAI_TIMEOUT_MS", &v, 100, 600_000))
+                .transpose()?
+                .map(|ms| Duration::from_millis(ms.into())),
+        };
+        let millis = |name: &'static str, default: u32, min: u32, max: u32| {
+            number(name, default, min, max).map(|ms| Duration::from_millis(ms.into()))
+        };
+        let request_deadline = millis("REQUEST_DEADLINE_MS", 30_000, 1_000, 900_000)?;
+        if openai.deadline >= request_deadline {
+            return Err(ConfigError::DeadlineOrder {
+                process_ms: openai.deadline.as_millis(),
+                request_ms: request_deadline.as_millis(),
+            });
+        }
+        let trust_proxy_headers = get("TRUST_PROXY_HEADERS")
+            .map_or(Ok(false), |v| parse_bool("TRUST_PROXY_HEADERS", &v))?;
+        let rate_limits = match get("RATE_LIMIT_PER_MINUTE") {
+            Some(v) => {
+                RateLimitPolicy::parse(&v, trust_proxy_headers).map_err(ConfigError::RateLimit)?
+            }
+            None => RateLimitPolicy {
+                trust_proxy_headers,
+                ..RateLimitPolicy::default()
+            },
+        };
+        let llm_limit = LlmLimit {
+            max_concurrency: number("LLM_MAX_CONCURRENCY", 8, 1, 10_000)?,
+            queue_timeout: millis("LLM_QUEUE_TIMEOUT_MS", 10_000, 0, 600_000)?,
+            max_waiting: number("LLM_MAX_WAITING", 256, 0, 100_000)?,
         };
         let supabase = match (
             get("SUPABASE_URL"),
@@ -180,6 +243,10 @@ impl Config {
             openai,
             supabase,
             supabase_bucket: get("SUPABASE_BUCKET").unwrap_or_else(|| "personas".to_owned()),
+            store_deadline: millis("STORE_DEADLINE_MS", 10_000, 100, 600_000)?,
+            rate_limits,
+            request_deadline,
+            llm_limit,
         })
     }
 }
@@ -240,6 +307,69 @@ mod tests {
         );
         assert!(c.supabase.is_none());
         assert_eq!(c.supabase_bucket, "personas");
+    }
+
+    #[test]
+    fn hardening_defaults_and_overrides() {
+        let c = config(&[]).expect("config");
+        assert_eq!(c.rate_limits, RateLimitPolicy::default());
+        assert_eq!(c.request_deadline, Duration::from_secs(30));
+        assert_eq!(c.store_deadline, Duration::from_secs(10));
+        assert_eq!(c.openai.attempt_timeout, None);
+        assert_eq!(
+            c.llm_limit,
+            LlmLimit {
+                max_concurrency: 8,
+                queue_timeout: Duration::from_secs(10),
+                max_waiting: 256
+            }
+        );
+        let c = config(&[
+            ("RATE_LIMIT_PER_MINUTE", "process-persona=3"),
+            ("TRUST_PROXY_HEADERS", "yes"),
+            ("OPENAI_TIMEOUT_MS", "2500"),
+            ("LLM_MAX_CONCURRENCY", "2"),
+        ])
+        .expect("config");
+        assert_eq!(c.rate_limits.per_minute["process-persona"], 3);
+        assert!(c.rate_limits.trust_proxy_headers);
+        assert_eq!(c.openai.attempt_timeout, Some(Duration::from_millis(2500)));
+        assert_eq!(c.llm_limit.max_concurrency, 2);
+    }
+
+    #[test]
+    fn hardening_settings_that_cannot_work_are_named() {
+        let e = config(&[("RATE_LIMIT_PER_MINUTE", "fast")]).expect_err("bad");
+        assert!(e.to_string().starts_with("RATE_LIMIT_PER_MINUTE: "), "{e}");
+        let e = config(&[("PROCESS_DEADLINE_MS", "40000")]).expect_err("longer than the request");
+        assert_eq!(
+            e,
+            ConfigError::DeadlineOrder {
+                process_ms: 40_000,
+                request_ms: 30_000
+            }
+        );
+        assert!(
+            config(&[
+                ("PROCESS_DEADLINE_MS", "40000"),
+                ("REQUEST_DEADLINE_MS", "45000")
+            ])
+            .is_ok()
+        );
+        assert_eq!(
+            config(&[("TRUST_PROXY_HEADERS", "maybe")]).err(),
+            Some(ConfigError::NotABool {
+                name: "TRUST_PROXY_HEADERS"
+            })
+        );
+        assert_eq!(
+            config(&[("LLM_MAX_CONCURRENCY", "0")]).err(),
+            Some(ConfigError::NotANumber {
+                name: "LLM_MAX_CONCURRENCY",
+                min: 1,
+                max: 10_000
+            })
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! - [`config`]: [`Config`], every setting read from the environment once.
 //! - [`build_api`]: chooses and builds the adapters `Config` selects, and the
 //!   [`persona_api::Api`] over them.
+//! - [`limit`]: [`limit::LimitedExtractor`], the bound on extractions running at the model.
 //! - [`telemetry`]: the tracing subscriber, built once.
 //!
 //! The actix server and the Netlify functions call these and nothing else, so they cannot
@@ -10,6 +11,7 @@
 
 mod build;
 pub mod config;
+pub mod limit;
 pub mod telemetry;
 
 pub use build::{WiringError, build_api};

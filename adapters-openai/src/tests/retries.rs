@@ -284,3 +284,21 @@ async fn a_refused_connection_is_retried_then_unavailable() {
     );
     assert_eq!(failure.usage.expect("usage").attempts, 2);
 }
+
+#[tokio::test]
+async fn a_hung_call_is_cut_at_the_attempt_timeout_and_retried_within_the_deadline() {
+    let fake = Fake::start().await;
+    fake.then(good_answer().set_delay(std::time::Duration::from_secs(5)))
+        .await;
+    fake.then(good_answer()).await;
+
+    let extraction = fake
+        .extractor(|s| s.attempt_timeout = Some(std::time::Duration::from_millis(200)))
+        .extract(&bundle())
+        .await
+        .expect("the retry answers");
+
+    assert_eq!(fake.requests().await.len(), 2);
+    assert_eq!(extraction.usage.attempts, 2);
+    assert_eq!(extraction.draft, draft());
+}

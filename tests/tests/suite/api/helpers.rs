@@ -34,6 +34,8 @@ pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
         ("PERSONA_DATA_DIR".into(), data_dir.display().to_string()),
+        // Tests call faster than any client should; the limits have tests of their own.
+        ("RATE_LIMIT_PER_MINUTE".into(), "0".into()),
     ]);
     map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let config = Config::from_lookup(|name| map.get(name).cloned()).expect("config");

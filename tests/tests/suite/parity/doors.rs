@@ -250,6 +250,7 @@ impl ProxyCall {
             .arg("--timeout")
             .arg("30s")
             .env("USE_MOCK_DATA", "true")
+            .env("RATE_LIMIT_PER_MINUTE", "0")
             .env("PERSONA_DATA_DIR", &self.data_dir)
             .env("RUST_LOG", "warn")
             .output()

@@ -44,6 +44,7 @@ async fn spawn_server() -> Server {
         ("PORT", "0"),
         ("USE_MOCK_DATA", "true"),
         ("PERSONA_DATA_DIR", data_dir.as_str()),
+        ("RATE_LIMIT_PER_MINUTE", "0"),
     ];
     let mut config = Config::from_lookup(|name| {
         vars.iter()
