@@ -71,13 +71,30 @@ fn strip_limits(node: &mut Value) {
     }
 }
 
+/// The body's size as `Content-Length` declares it, when that is above the limit.
+fn declared_size(request: &Request) -> Option<usize> {
+    request
+        .header("content-length")?
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|size| *size > MAX_BODY_BYTES)
+}
+
 /// Reads `request`'s body as a `T`.
 pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
     if request.body.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
             format!(
-                "the request body is over {MAX_BODY_BYTES} bytes (1 MiB); send less material in one request"
+                "the request body is {} bytes (1 MiB); send less material in one request",
+                declared_size(request).map_or_else(
+                    || format!("over {MAX_BODY_BYTES}"),
+                    |size| format!(
+                        "{size} bytes, {} over the limit of {MAX_BODY_BYTES}",
+                        size - MAX_BODY_BYTES
+                    )
+                )
             ),
         ));
     }

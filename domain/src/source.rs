@@ -24,7 +24,7 @@ pub struct SourceBundle {
 pub enum SourceError {
     #[error("textBlocks must hold at least one block of text")]
     NoTextBlocks,
-    #[error("textBlocks holds {count} blocks; at most {max} are allowed")]
+    #[error("textBlocks holds {count} blocks; at most {max} are allowed ({over} too many)", over = count - max)]
     TooManyTextBlocks { count: usize, max: usize },
     #[error("textBlocks[{index}] is empty once whitespace and control characters are removed")]
     EmptyTextBlock { index: usize },
@@ -36,11 +36,11 @@ pub enum SourceError {
     },
     #[error("the text blocks have {chars} characters in total; at most {max} are allowed ({over} too many)", over = chars - max)]
     TotalTextTooLong { chars: usize, max: usize },
-    #[error("links holds {count} links; at most {max} are allowed")]
+    #[error("links holds {count} links; at most {max} are allowed ({over} too many)", over = count - max)]
     TooManyLinks { count: usize, max: usize },
     #[error("links[{index}] is empty")]
     EmptyLink { index: usize },
-    #[error("links[{index}] has {chars} characters; at most {max} are allowed")]
+    #[error("links[{index}] has {chars} characters; at most {max} are allowed ({over} too many)", over = chars - max)]
     LinkTooLong {
         index: usize,
         chars: usize,

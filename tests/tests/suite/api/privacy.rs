@@ -12,14 +12,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::helpers::spawn_app;
 
-/// Everything any test in this binary logs, at every level.
+/// Everything any test in this binary logs, at every level, as `LOG_FORMAT=json` writes it (the
+/// format that also prints every field of the current span).
 fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
             .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
             .with_writer(Capture(Arc::clone(&logs)))
             .finish();
         tracing::subscriber::set_global_default(subscriber)
@@ -145,12 +147,72 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
             .header("x-request-id", format!("{MARK} {MARK}")),
     )
     .await;
+    app.get(&format!("/api/openapi.json?{MARK}")).await;
+    app.get("/api/schema/persona.json").await;
+    app.send(
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/api/save-persona")),
+    )
+    .await;
+    app.send(app.client.delete(app.url("/api/get-persona")).body(MARK))
+        .await;
+    // Over the rate limit, and past the request deadline (the model never answers in time).
+    let limited = spawn_app(&[
+        ("USE_MOCK_DATA", "true"),
+        ("RATE_LIMIT_PER_MINUTE", "process-persona=1"),
+    ])
+    .await;
+    limited.process(&[&block], &[]).await;
+    assert_eq!(limited.process(&[&block], &[]).await.status, 429);
+    let slow_openai = openai_answering_with(MARK).await;
+    slow_openai.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&slow_openai)
+        .await;
+    let slow = spawn_app(&[
+        ("OPENAI_BASE_URL", &format!("{}/v1", slow_openai.uri())),
+        ("OPENAI_API_KEY", KEY),
+        ("PROCESS_DEADLINE_MS", "1000"),
+        ("REQUEST_DEADLINE_MS", "1500"),
+    ])
+    .await;
+    assert_eq!(slow.process(&[&block], &[]).await.status, 504);
 
     let logged = String::from_utf8(logs.lock().expect("lock").clone()).expect("utf8");
     assert!(
-        logged.contains("request") && logged.contains("persona saved"),
+        logged.contains("\"request\"") && logged.contains("persona saved"),
         "logs were captured"
     );
     assert!(!logged.contains(MARK), "user text reached a log line");
     assert!(!logged.contains(KEY), "a key reached a log line");
+    // One JSON object per line, and one request line per request with what an operator needs.
+    let lines: Vec<serde_json::Value> = logged
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect();
+    let processed = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"] == "request"
+                && l["fields"]["route"] == "process-persona"
+                && l["fields"]["status"] == 200
+                && l["fields"]["adapter"] == "openai"
+        })
+        .expect("a request line for a successful process with the OpenAI adapter");
+    for field in [
+        "request_id",
+        "duration_ms",
+        "adapter",
+        "attempts",
+        "prompt_tokens",
+        "completion_tokens",
+    ] {
+        assert!(
+            !processed["fields"][field].is_null(),
+            "{field} in {processed}"
+        );
+    }
+    assert_eq!(processed["fields"]["prompt_tokens"], 300);
+    assert_eq!(processed["fields"]["attempts"], 1);
 }
