@@ -49,8 +49,8 @@ pub fn request_schema<T: JsonSchema>() -> Value {
 }
 
 /// Validates shape only (types, required and unknown fields): the domain's parsers check every
-/// limit afterwards, all at once, with messages that say by how much, so the schema's own limit
-/// keywords are left out here.
+/// limit and pattern afterwards, all at once, with messages that say by how much, so the
+/// schema's own limit and pattern keywords are left out here.
 fn validator_for<T: JsonSchema>() -> Validator {
     let mut schema = request_schema::<T>();
     strip_limits(&mut schema);
@@ -61,7 +61,14 @@ fn strip_limits(node: &mut Value) {
     match node {
         Value::Object(map) => {
             // `minimum` stays: it is how the schema says an unsigned count cannot be negative.
-            for keyword in ["maxItems", "minItems", "maxLength", "minLength", "maximum"] {
+            for keyword in [
+                "maxItems",
+                "minItems",
+                "maxLength",
+                "minLength",
+                "maximum",
+                "pattern",
+            ] {
                 map.remove(keyword);
             }
             map.values_mut().for_each(strip_limits);

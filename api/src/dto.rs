@@ -8,9 +8,20 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProcessRequest {
     /// Free-text blocks about one person: 1 to 50, each up to 100,000 characters, 300,000 in all.
+    #[schemars(
+        length(min = 1, max = 50),
+        inner(length(min = 1, max = 100_000), regex(pattern = r"\S"))
+    )]
     pub text_blocks: Vec<String>,
     /// Absolute http(s) links about the person: up to 50, each up to 2,048 characters.
     #[serde(default)]
+    #[schemars(
+        length(max = 50),
+        inner(
+            length(min = 1, max = 2_048),
+            regex(pattern = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+")
+        )
+    )]
     pub links: Vec<String>,
 }
 

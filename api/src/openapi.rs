@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::info::{InfoBuilder, LicenseBuilder};
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{
     HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -74,7 +75,31 @@ pub fn document() -> Value {
         .build();
     let mut document = serde_json::to_value(openapi).expect("an OpenAPI document serialises");
     document["components"]["schemas"] = Value::Object(schemas());
+    fix_link_keys(&mut document);
     document
+}
+
+/// utoipa 5 writes a link's `operationId` as `operation_id`; OpenAPI names it in camel case.
+fn fix_link_keys(document: &mut Value) {
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation["responses"].as_object_mut())
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(Value::as_object_mut) {
+            if let Some(id) = link.remove("operation_id") {
+                link.insert("operationId".into(), id);
+            }
+        }
+    }
 }
 
 /// What the document says about one operation.
@@ -113,17 +138,26 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 &[405, 429],
             ),
         };
-    let mut responses = ResponsesBuilder::new().response(
-        success_status,
-        with_request_id(
-            ResponseBuilder::new().description("Success").content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(success_schema)))
-                    .build(),
-            ),
+    let mut success = with_request_id(
+        ResponseBuilder::new().description("Success").content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(success_schema)))
+                .build(),
         ),
     );
+    if operation == Operation::SavePersona {
+        // The saved persona can be read back: a client (or a stateful test) follows this link.
+        success = success.link(
+            "GetSavedPersona",
+            LinkBuilder::new()
+                .operation_id(Operation::GetPersona.name())
+                .parameter("id", "$response.body#/data/id")
+                .description("Read the persona just saved.")
+                .build(),
+        );
+    }
+    let mut responses = ResponsesBuilder::new().response(success_status, success);
     for status in errors {
         responses = responses.response(status.to_string(), Ref::from_response_name("Error"));
     }
@@ -279,7 +313,12 @@ fn schemas() -> Map<String, Value> {
         ("ProcessRequest", requests.subschema_for::<ProcessRequest>()),
         ("SaveRequest", requests.subschema_for::<SaveRequest>()),
     ] {
-        schemas.insert(name.into(), schema.to_value());
+        let mut schema = schema.to_value();
+        if name == "SaveRequest" {
+            // Save tidies empty strings and list items away rather than refusing them.
+            strip_minimums(&mut schema);
+        }
+        schemas.insert(name.into(), schema);
     }
     let mut answers = generator(SchemaSettings::draft2020_12().for_serialize());
     add::<ProcessResponse>(&mut answers);
@@ -302,6 +341,18 @@ fn schemas() -> Map<String, Value> {
     );
     schemas.sort_keys();
     schemas
+}
+
+fn strip_minimums(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            map.remove("minLength");
+            map.remove("minItems");
+            map.values_mut().for_each(strip_minimums);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_minimums),
+        _ => {}
+    }
 }
 
 fn generator(mut settings: SchemaSettings) -> SchemaGenerator {

@@ -127,3 +127,12 @@ fn error_codes_outside_the_document_are_refused_by_it() {
     bad["success"] = true.into();
     assert!(!errors.is_valid(&bad));
 }
+
+#[test]
+fn the_save_answer_links_to_reading_the_persona_back() {
+    let document = document();
+    let link = &document["paths"]["/api/save-persona"]["post"]["responses"]["201"]["links"]["GetSavedPersona"];
+    assert_eq!(link["operationId"], "get-persona");
+    assert!(link.get("operation_id").is_none());
+    assert_eq!(link["parameters"]["id"], "$response.body#/data/id");
+}

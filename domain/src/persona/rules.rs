@@ -307,7 +307,10 @@ impl Normaliser {
                 ),
             };
             // Evidence without a field or a quote supports nothing; an exact repeat adds nothing.
-            if evidence.field.is_empty() || evidence.quote.is_empty() || kept.contains(&evidence) {
+            let incomplete = [&evidence.field, &evidence.quote, &evidence.source]
+                .iter()
+                .any(|part| part.is_empty());
+            if incomplete || kept.contains(&evidence) {
                 continue;
             }
             kept.push(evidence);

@@ -298,3 +298,26 @@ proptest! {
         prop_assert!(p.quotes().iter().all(|q| q.chars().count() <= MAX_QUOTE_CHARS));
     }
 }
+
+#[test]
+fn evidence_without_a_source_is_dropped_like_any_incomplete_item() {
+    let draft = PersonaDraft {
+        name: Some("Ada".into()),
+        evidence: vec![
+            Evidence {
+                field: "name".into(),
+                quote: "I am Ada".into(),
+                source: " ".into(),
+            },
+            Evidence {
+                field: "name".into(),
+                quote: "I am Ada".into(),
+                source: "block:0".into(),
+            },
+        ],
+        ..PersonaDraft::default()
+    };
+    let persona = Persona::from_draft(draft).persona;
+    assert_eq!(persona.evidence().len(), 1);
+    assert_eq!(persona.evidence()[0].source, "block:0");
+}
