@@ -12,5 +12,5 @@ mod build;
 pub mod config;
 pub mod telemetry;
 
-pub use build::{WiringError, build_api};
+pub use build::{WiringError, build_api, build_api_in_memory};
 pub use config::{Config, MockStore};
