@@ -57,6 +57,9 @@ async fn evaluate() -> Result<ExitCode, String> {
         };
         out.push_str(&format!("- {verdict}: {change}\n"));
     }
+    if !changes.is_empty() {
+        out.push('\n');
+    }
     if worse.is_empty() {
         let refresh = if changes.is_empty() {
             String::new()
@@ -66,13 +69,13 @@ async fn evaluate() -> Result<ExitCode, String> {
                 changes.len()
             )
         };
-        out.push_str(&format!("\nok: no figure got worse{refresh}\n"));
+        out.push_str(&format!("ok: no figure got worse{refresh}\n"));
         say(&out);
         return Ok(ExitCode::SUCCESS);
     }
     let names: Vec<&str> = worse.iter().map(|c| c.figure.as_str()).collect();
     out.push_str(&format!(
-        "\nFAIL: {} figure(s) got worse: {}\n",
+        "FAIL: {} figure(s) got worse: {}\n",
         worse.len(),
         names.join(", ")
     ));

@@ -2,7 +2,8 @@
 //!
 //! - [`config`]: [`Config`], every setting read from the environment once.
 //! - [`build_api`]: chooses and builds the adapters `Config` selects, and the
-//!   [`persona_api::Api`] over them.
+//!   [`persona_api::Api`] over them; [`build_api_in_memory`] does the same over an empty
+//!   in-memory store, for tools that only process (the evaluation command).
 //! - [`telemetry`]: the tracing subscriber, built once.
 //!
 //! The actix server and the Netlify functions call these and nothing else, so they cannot
