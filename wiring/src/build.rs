@@ -47,6 +47,30 @@ pub enum WiringError {
 pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let (extractor, model) = extractor(config)?;
     let (store, bucket) = store(config).await?;
+    Ok(assemble(config, extractor, model, store, bucket))
+}
+
+/// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty
+/// in-memory store, whatever the store settings say: for tools that only process and never keep
+/// a persona, such as the evaluation command.
+///
+/// # Errors
+///
+/// When the extractor cannot be built (a bad OpenAI setting).
+pub fn build_api_in_memory(config: &Config) -> Result<Api, WiringError> {
+    let (extractor, model) = extractor(config)?;
+    let store = Arc::new(MemoryStore::new());
+    Ok(assemble(config, extractor, model, store, None))
+}
+
+/// The API over the chosen adapters; logs which ones run.
+fn assemble(
+    config: &Config,
+    extractor: Arc<dyn PersonaExtractor>,
+    model: Option<String>,
+    store: Arc<dyn PersonaStore>,
+    bucket: Option<String>,
+) -> Api {
     info!(
         mode = if config.mock_mode { "mock" } else { "real" },
         extractor = extractor.name(),
@@ -68,7 +92,7 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
             deadline: config.request_deadline,
         },
     );
-    Ok(api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline)))))
+    api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline))))
 }
 
 /// The extractor, and the model it asks (`None` for the mock).
@@ -186,6 +210,38 @@ mod tests {
             (&health["mode"], &health["extractor"], &health["store"]),
             (&"mock".into(), &"mock".into(), &"memory".into())
         );
+    }
+
+    #[tokio::test]
+    async fn the_in_memory_build_keeps_the_extractor_and_ignores_every_store_setting() {
+        // The Supabase URL points nowhere and the data folder cannot exist: neither is touched.
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_MODEL", "llama3.1"),
+            ("SUPABASE_URL", "http://127.0.0.1:9"),
+            ("SUPABASE_SERVICE_ROLE_KEY", "unused"),
+            ("PERSONA_DATA_DIR", "/dev/null/not-a-folder"),
+        ]);
+        let config =
+            Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).expect("config");
+        let api = build_api_in_memory(&config).expect("adapters build");
+        let answer = api.handle(Request::new("GET", "/api/health")).await;
+        let body: Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(
+            (
+                &body["data"]["mode"],
+                &body["data"]["extractor"],
+                &body["data"]["model"],
+                &body["data"]["store"]
+            ),
+            (
+                &"real".into(),
+                &"openai".into(),
+                &"llama3.1".into(),
+                &"memory".into()
+            )
+        );
+        assert!(body["data"].get("bucket").is_none());
     }
 
     #[tokio::test]

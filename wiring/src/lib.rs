@@ -2,7 +2,8 @@
 //!
 //! - [`config`]: [`Config`], every setting read from the environment once.
 //! - [`build_api`]: chooses and builds the adapters `Config` selects, and the
-//!   [`persona_api::Api`] over them.
+//!   [`persona_api::Api`] over them; [`build_api_in_memory`] does the same over an empty
+//!   in-memory store, for tools that only process (the evaluation command).
 //! - [`limit`]: [`limit::LimitedExtractor`], the bound on extractions running at the model.
 //! - [`telemetry`]: the tracing subscriber, built once.
 //!
@@ -14,5 +15,5 @@ pub mod config;
 pub mod limit;
 pub mod telemetry;
 
-pub use build::{WiringError, build_api};
+pub use build::{WiringError, build_api, build_api_in_memory};
 pub use config::{Config, MockStore};
