@@ -81,7 +81,7 @@ struct Figures {
     injected: BTreeMap<String, usize>,
     injected_share: f64,
     hangs_queued: usize,
-    /// Calls that took at least `HANG_SECONDS` at llmock.
+    /// Calls that took about `HANG_SECONDS` or longer at llmock.
     hangs_served: usize,
     saves: usize,
     saves_ok: usize,
@@ -298,8 +298,13 @@ async fn journal(llmock: &Llmock, models: &[String], hangs: usize) -> Vec<Served
     served
 }
 
+/// Calls llmock held for the scripted delay. Its timers may fire a fraction of a millisecond
+/// early (2.9996 s has been seen for 3 s), hence the tenth of a second of slack.
 fn hung(served: &[Served]) -> usize {
-    served.iter().filter(|s| s.seconds >= HANG_SECONDS).count()
+    served
+        .iter()
+        .filter(|s| s.seconds >= HANG_SECONDS - 0.1)
+        .count()
 }
 
 fn tally(outcomes: &[Outcome], served: &[Served], store: FakeStats, elapsed: Duration) -> Figures {
