@@ -1,8 +1,10 @@
 //! One test binary for the workspace's cross-crate tests: the port contracts run against every
-//! adapter, and black-box HTTP tests of the actix front door.
+//! adapter, black-box HTTP tests of the actix front door, and the whole process and save path
+//! under injected faults.
 
 mod api;
 mod contracts;
+mod faults;
 mod llmock;
 mod openai;
 mod parity;

@@ -20,6 +20,10 @@ pub struct Llmock {
 pub struct Served {
     pub seq: u64,
     pub status: u16,
+    /// The fault llmock injected, by its label: `scenario:429`, `chaos:503`, `stream:…`.
+    pub fault: Option<String>,
+    /// Seconds from the request's arrival to its answer, as llmock measured them.
+    pub seconds: f64,
     pub body: Value,
 }
 
@@ -71,20 +75,40 @@ impl Llmock {
         );
     }
 
+    /// The behaviours queued for this test's model that no request has met yet.
+    pub async fn pending(&self) -> Vec<Value> {
+        let queue: Value = self.get("/_llmock/scenario").await;
+        queue["pending"]
+            .as_array()
+            .expect("a behaviour list")
+            .iter()
+            .filter(|b| b["match"]["model"] == self.model.as_str())
+            .cloned()
+            .collect()
+    }
+
     /// Every request served for this test's model, oldest first.
     pub async fn served(&self) -> Vec<Served> {
+        self.served_for(std::slice::from_ref(&self.model)).await
+    }
+
+    /// Every request served for any of `models` (the models of one test's workers), oldest
+    /// first, from a single read of the journal.
+    pub async fn served_for(&self, models: &[String]) -> Vec<Served> {
         let journal: Value = self.get("/_llmock/requests").await;
         journal["requests"]
             .as_array()
             .expect("a request list")
             .iter()
-            .filter(|r| r["model"] == self.model.as_str())
+            .filter(|r| models.iter().any(|m| r["model"] == m.as_str()))
             .map(|r| Served {
                 seq: r["seq"].as_u64().expect("seq"),
                 status: r["status"]
                     .as_u64()
                     .and_then(|s| u16::try_from(s).ok())
                     .expect("status"),
+                fault: r["fault"].as_str().map(str::to_owned),
+                seconds: r["duration"].as_f64().expect("duration"),
                 body: r["body"].clone(),
             })
             .collect()

@@ -5,7 +5,7 @@
 //! `.ci/start-llmock` starts it); otherwise each case says why and passes, unless
 //! `REQUIRE_LLMOCK=1`, as in CI, where an absent simulator fails the suite.
 
-mod control;
+pub(crate) mod control;
 mod server;
 
 use std::time::Duration;
@@ -20,16 +20,22 @@ use control::{Llmock, Served};
 const DEFAULT_URL: &str = "http://127.0.0.1:18087";
 
 /// The simulator for one test, or `None` (after saying why) when it is absent and not required.
-#[allow(clippy::print_stderr)]
 async fn llmock(test: &str) -> Option<Llmock> {
     let url = std::env::var("LLMOCK_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    llmock_at(&url, test, ".ci/start-llmock").await
+}
+
+/// The simulator at `url` for one test, or `None` (after saying why, and which script starts
+/// it) when it is absent and not required; with `REQUIRE_LLMOCK=1` an absent simulator fails.
+#[allow(clippy::print_stderr)]
+pub(crate) async fn llmock_at(url: &str, test: &str, script: &str) -> Option<Llmock> {
     match Llmock::connect(url.trim_end_matches('/'), test).await {
         Ok(llmock) => Some(llmock),
         Err(reason) if std::env::var("REQUIRE_LLMOCK").as_deref() == Ok("1") => {
             panic!("REQUIRE_LLMOCK=1 but llmock is not available: {reason}")
         }
         Err(reason) => {
-            eprintln!("skipping llmock::{test}: {reason} (start it with .ci/start-llmock)");
+            eprintln!("skipping llmock test {test}: {reason} (start it with {script})");
             None
         }
     }
