@@ -6,7 +6,7 @@
 //! Runs when `LLMOCK_CHAOS_URL` names an llmock started with random faults on
 //! (`.ci/start-llmock-chaos`: 10% each of 429, 500 and 503, for every call it serves, so it
 //! cannot be the shared simulator the scripted suites use); otherwise it says so and passes.
-//! With `REQUIRE_LLMOCK=1` a chaos simulator that is named but does not answer fails the test.
+//! With `REQUIRE_LLMOCK=1` a chaos simulator that is unnamed or does not answer fails the test.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -221,6 +221,10 @@ async fn process_and_save_under_faults_meet_the_targets_and_lose_or_duplicate_no
 #[allow(clippy::print_stderr)]
 async fn chaos_llmock() -> Option<Vec<Llmock>> {
     let Ok(url) = std::env::var("LLMOCK_CHAOS_URL") else {
+        assert!(
+            std::env::var_os("REQUIRE_LLMOCK").is_none(),
+            "REQUIRE_LLMOCK is set but LLMOCK_CHAOS_URL is not: start .ci/start-llmock-chaos"
+        );
         eprintln!(
             "skipping faults: LLMOCK_CHAOS_URL is not set (start the simulator with \
              .ci/start-llmock-chaos)"
