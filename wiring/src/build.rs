@@ -48,6 +48,7 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let (store, bucket) = store(config).await?;
     info!(
         mode = if config.mock_mode { "mock" } else { "real" },
+        grounding = %config.grounding,
         extractor = extractor.name(),
         model,
         store = store.name(),
@@ -55,7 +56,7 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
-    let service = PersonaService::new(extractor, store);
+    let service = PersonaService::new(extractor, store).with_grounding(config.grounding);
     Ok(Api::new(
         service,
         ApiSettings {
@@ -179,6 +180,28 @@ mod tests {
             (&health["mode"], &health["extractor"], &health["store"]),
             (&"mock".into(), &"mock".into(), &"memory".into())
         );
+    }
+
+    #[tokio::test]
+    async fn the_grounding_mode_reaches_the_answers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let config = Config::from_lookup(|name| match name {
+            "GROUNDING" => Some("strict".to_owned()),
+            "PERSONA_DATA_DIR" => Some(data_dir.clone()),
+            _ => None,
+        })
+        .expect("config");
+        let api = build_api(&config).await.expect("adapters build");
+        let answer = api
+            .handle(
+                Request::new("POST", "/api/process-persona")
+                    .with_header("content-type", "application/json")
+                    .with_body(r#"{"textBlocks":["My name is Ada."]}"#),
+            )
+            .await;
+        let body: Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(body["data"]["grounding"]["mode"], "strict", "{body}");
     }
 
     #[tokio::test]

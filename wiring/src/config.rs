@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use persona_api::CorsPolicy;
+use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
 
@@ -33,6 +34,9 @@ pub struct Config {
     pub supabase: Option<SupabaseConfig>,
     /// `SUPABASE_BUCKET` (default `personas`).
     pub supabase_bucket: String,
+    /// `GROUNDING` (default `flag`): `flag` keeps values the source does not support and marks
+    /// them `inferred`; `strict` removes them.
+    pub grounding: GroundingMode,
 }
 
 /// The store behind mock mode.
@@ -95,6 +99,11 @@ pub enum ConfigError {
         set: &'static str,
         missing: &'static str,
     },
+    #[error("{name} must be one of: {allowed}")]
+    NotOneOf {
+        name: &'static str,
+        allowed: &'static str,
+    },
 }
 
 impl Config {
@@ -147,6 +156,13 @@ impl Config {
                 number("PROCESS_DEADLINE_MS", 25_000, 1_000, 600_000)?.into(),
             ),
         };
+        let grounding = match get("GROUNDING") {
+            Some(mode) => mode.parse().map_err(|_| ConfigError::NotOneOf {
+                name: "GROUNDING",
+                allowed: "flag, strict",
+            })?,
+            None => GroundingMode::Flag,
+        };
         let supabase = match (
             get("SUPABASE_URL"),
             get("SUPABASE_SERVICE_ROLE_KEY").map(SecretString::from),
@@ -180,6 +196,7 @@ impl Config {
             openai,
             supabase,
             supabase_bucket: get("SUPABASE_BUCKET").unwrap_or_else(|| "personas".to_owned()),
+            grounding,
         })
     }
 }
@@ -240,6 +257,23 @@ mod tests {
         );
         assert!(c.supabase.is_none());
         assert_eq!(c.supabase_bucket, "personas");
+        assert_eq!(c.grounding, GroundingMode::Flag);
+    }
+
+    #[test]
+    fn grounding_is_flag_or_strict_and_anything_else_is_named() {
+        assert_eq!(
+            config(&[("GROUNDING", "strict")])
+                .expect("config")
+                .grounding,
+            GroundingMode::Strict
+        );
+        assert_eq!(
+            config(&[("GROUNDING", "flag")]).expect("config").grounding,
+            GroundingMode::Flag
+        );
+        let e = config(&[("GROUNDING", "STRICT!")]).expect_err("refused");
+        assert_eq!(e.to_string(), "GROUNDING must be one of: flag, strict");
     }
 
     #[test]

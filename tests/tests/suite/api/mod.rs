@@ -2,6 +2,7 @@
 
 mod cors;
 mod errors;
+mod grounding;
 pub(crate) mod helpers;
 mod persistence;
 mod privacy;
