@@ -32,7 +32,8 @@
 //! after it); a list gathers every match in reading order, each item once, ignoring case.
 //!
 //! Every filled field gets evidence: the sentence it was read from, verbatim, and its block
-//! (`block:0`, `block:1`, …). When nothing names the person, `name` is null and the domain's
+//! (`block:0`, `block:1`, …), so grounding (`persona_domain::grounding`) marks every value the
+//! mock returns `quoted`, and mock mode shows grounding at work. When nothing names the person, `name` is null and the domain's
 //! rules call the persona "Unnamed persona": the mock never invents a name.
 
 mod patterns;

@@ -255,6 +255,27 @@ mod tests {
     }
 
     #[test]
+    fn a_save_body_may_carry_a_grounding_whose_shape_is_checked() {
+        let body = r#"{"persona": {"name": "Ada"}, "grounding": {"mode": "flag",
+            "fields": {"/name": {"status": "stated", "source": "block:0", "span": {"start": 5, "end": 8}}},
+            "counts": {"quoted": 0, "stated": 1, "inferred": 0, "fabricated_quotes": 0}}}"#;
+        let read_body = read::<SaveRequest>(&post(Some("application/json"), body)).expect("read");
+        let grounding = read_body.grounding.expect("a grounding");
+        assert_eq!(grounding.fields.len(), 1);
+
+        let bad = body
+            .replace("\"stated\"", "\"guessed\"")
+            .replace("\"flag\"", "\"lenient\"");
+        let e = read::<SaveRequest>(&post(Some("application/json"), &bad)).expect_err("shape");
+        let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
+        assert!(fields.contains(&"/grounding/mode"), "{fields:?}");
+        assert!(
+            fields.contains(&"/grounding/fields/~1name/status"),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
     fn a_missing_field_is_named() {
         let e = error(&post(Some("application/json"), r#"{"links":[]}"#));
         assert!(

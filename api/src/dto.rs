@@ -1,6 +1,8 @@
 //! Request and response bodies: the wire types of the API.
 
-use persona_domain::{Metadata, Persona, PersonaDraft, PersonaId, SourceCounts, Warning};
+use persona_domain::{
+    Grounding, Metadata, Persona, PersonaDraft, PersonaId, SourceCounts, Warning,
+};
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/process-persona`.
@@ -34,14 +36,23 @@ pub struct SaveRequest {
     /// How much material the persona came from, for the metadata.
     #[serde(default)]
     pub source: Option<SourceCounts>,
+    /// The grounding process-persona returned, kept with the persona so a chat frontend can tell
+    /// stated facts from guesses. Checked against the saved persona: every pointer must name a
+    /// value it has. Omit it when there is none. (The schema names the object alone, not
+    /// "object or null", so a shape error points inside it.)
+    #[serde(default)]
+    #[schemars(with = "Grounding")]
+    pub grounding: Option<Grounding>,
 }
 
 /// `data` of a process-persona answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProcessData {
     pub persona: Persona,
-    /// What the rules changed in the model's draft.
+    /// What the rules and the grounding changed in the model's draft.
     pub warnings: Vec<Warning>,
+    /// What the source supports in the persona, field by field.
+    pub grounding: Grounding,
     pub usage: UsageData,
 }
 
@@ -69,6 +80,9 @@ pub struct SaveData {
 pub struct GetData {
     pub id: PersonaId,
     pub persona: Persona,
+    /// The grounding saved with the persona, when it was saved with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounding: Option<Grounding>,
     pub metadata: Metadata,
 }
 

@@ -276,6 +276,7 @@ impl Api {
         Ok(Answer::ok(&ProcessData {
             persona: processed.persona,
             warnings: processed.warnings,
+            grounding: processed.grounding,
             usage: UsageData {
                 model: processed.usage.model,
                 prompt_tokens: processed.usage.prompt_tokens,
@@ -302,7 +303,16 @@ impl Api {
             .map_err(|violations| {
                 invalid_with("source counts are out of range", "/source", violations)
             })?;
-        let saved = self.service.save(persona, source).await?;
+        if let Some(grounding) = &body.grounding {
+            grounding.check(&persona).map_err(|violations| {
+                invalid_with(
+                    "the grounding does not fit the persona; fix or leave out the fields listed in details",
+                    "/grounding",
+                    violations,
+                )
+            })?;
+        }
+        let saved = self.service.save(persona, source, body.grounding).await?;
         Ok(Answer::created(&SaveData {
             id: saved.id().clone(),
             metadata: saved.metadata().clone(),
@@ -322,6 +332,7 @@ impl Api {
         Ok(Answer::ok(&GetData {
             id: stored.id().clone(),
             persona: stored.persona().clone(),
+            grounding: stored.grounding().cloned(),
             metadata: stored.metadata().clone(),
         }))
     }

@@ -9,6 +9,10 @@
 //! `file_size` and `content_sha256` describe the persona's canonical JSON (the `persona` value
 //! serialised compactly, fields in schema order), so a reader can check that what it got is what
 //! was saved.
+//!
+//! A persona saved with the grounding process-persona gave it keeps it beside the persona, as
+//! `"grounding"` (after `persona`); a document without one omits the key, so documents written
+//! before grounding existed read as they are and `schema_version` stays 1.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use schemars::JsonSchema;
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::grounding::Grounding;
 use crate::id::PersonaId;
 use crate::limits::{MAX_LINKS, MAX_TEXT_BLOCKS};
 use crate::persona::{Persona, Violation};
@@ -83,6 +88,9 @@ pub struct StoredPersona {
     id: PersonaId,
     schema_version: u32,
     persona: Persona,
+    /// What the source supported in the persona, when the client saved it with its grounding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grounding: Option<Grounding>,
     metadata: Metadata,
 }
 
@@ -103,6 +111,8 @@ pub enum DocumentError {
     IdMismatch,
     #[error("the persona's content does not match the document's content_sha256")]
     ChecksumMismatch,
+    #[error("the document's grounding does not fit its persona")]
+    GroundingMismatch,
 }
 
 impl StoredPersona {
@@ -126,8 +136,17 @@ impl StoredPersona {
             id,
             schema_version: SCHEMA_VERSION,
             persona,
+            grounding: None,
             metadata,
         }
+    }
+
+    /// The same document keeping `grounding` beside the persona (checked by the caller against
+    /// the persona with [`Grounding::check`]).
+    #[must_use]
+    pub fn with_grounding(mut self, grounding: Option<Grounding>) -> Self {
+        self.grounding = grounding;
+        self
     }
 
     pub fn id(&self) -> &PersonaId {
@@ -135,6 +154,9 @@ impl StoredPersona {
     }
     pub fn persona(&self) -> &Persona {
         &self.persona
+    }
+    pub fn grounding(&self) -> Option<&Grounding> {
+        self.grounding.as_ref()
     }
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
@@ -146,7 +168,8 @@ impl StoredPersona {
     }
 
     /// Reads a document back and checks it: its shape, its version, that it was stored under
-    /// `expected` and that the persona still hashes to `content_sha256`.
+    /// `expected`, that the persona still hashes to `content_sha256` and that a grounding, if
+    /// there is one, fits the persona.
     ///
     /// # Errors
     ///
@@ -158,6 +181,8 @@ impl StoredPersona {
             id: PersonaId,
             schema_version: u32,
             persona: Persona,
+            #[serde(default)]
+            grounding: Option<Grounding>,
             metadata: Metadata,
         }
         let raw: Raw = serde_json::from_slice(bytes).map_err(|e| DocumentError::Malformed {
@@ -183,10 +208,16 @@ impl StoredPersona {
         if sha != raw.metadata.content_sha256 || file_size != raw.metadata.file_size {
             return Err(DocumentError::ChecksumMismatch);
         }
+        if let Some(grounding) = &raw.grounding
+            && grounding.check(&raw.persona).is_err()
+        {
+            return Err(DocumentError::GroundingMismatch);
+        }
         Ok(Self {
             id: raw.id,
             schema_version: raw.schema_version,
             persona: raw.persona,
+            grounding: raw.grounding,
             metadata: raw.metadata,
         })
     }
@@ -205,7 +236,9 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::grounding::{GroundingMode, ground};
     use crate::persona::PersonaDraft;
+    use crate::source::SourceBundle;
 
     fn id(s: &str) -> PersonaId {
         PersonaId::parse(s).expect("valid id")
@@ -267,6 +300,47 @@ mod tests {
     fn a_document_round_trips() {
         let doc = sample();
         assert_eq!(StoredPersona::from_json(&doc.to_json(), doc.id()), Ok(doc));
+    }
+
+    #[test]
+    fn a_document_without_grounding_has_no_grounding_key() {
+        let json: serde_json::Value = serde_json::from_slice(&sample().to_json()).expect("json");
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["id", "schema_version", "persona", "metadata"]);
+    }
+
+    fn grounded_sample() -> StoredPersona {
+        let bundle = SourceBundle::parse(&["I am Ada.".to_owned()], &[]).expect("valid");
+        let grounded = ground(sample().persona().clone(), &bundle, GroundingMode::Flag);
+        sample().with_grounding(Some(grounded.grounding))
+    }
+
+    #[test]
+    fn a_grounded_document_keeps_its_grounding_outside_the_checksum() {
+        let doc = grounded_sample();
+        let json: serde_json::Value = serde_json::from_slice(&doc.to_json()).expect("json");
+        assert_eq!(json["grounding"]["fields"]["/name"]["status"], "stated");
+        assert_eq!(
+            json["metadata"],
+            serde_json::from_slice::<serde_json::Value>(&sample().to_json()).expect("json")["metadata"]
+        );
+        assert_eq!(StoredPersona::from_json(&doc.to_json(), doc.id()), Ok(doc));
+    }
+
+    #[test]
+    fn a_grounding_that_does_not_fit_the_persona_is_refused() {
+        let text = String::from_utf8(grounded_sample().to_json())
+            .expect("utf8")
+            .replace("\"/name\"", "\"/location\"");
+        assert_eq!(
+            StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT")),
+            Err(DocumentError::GroundingMismatch)
+        );
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - [`source`]: [`SourceBundle`], the user's material, parsed and sanitised.
 //! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them.
 //! - [`id`]: [`PersonaId`], the unguessable id a persona is stored under.
+//! - [`grounding`]: [`ground`], which checks a persona against its source field by field, and
+//!   [`Grounding`], what it found.
 //! - [`document`]: [`StoredPersona`], the JSON document a store keeps, with its metadata.
 //! - [`prompt`]: the system prompt and the user prompt built from a bundle.
 //! - [`schema`]: the JSON Schemas generated from the types (the strict draft schema for an LLM,
@@ -15,6 +17,7 @@
 //! - [`limits`]: every size limit in one place.
 
 pub mod document;
+pub mod grounding;
 pub mod id;
 pub mod limits;
 pub mod persona;
@@ -24,6 +27,10 @@ pub mod source;
 mod text;
 
 pub use document::{DocumentError, Metadata, SCHEMA_VERSION, SourceCounts, StoredPersona};
+pub use grounding::{
+    FieldGrounding, Grounded, GroundedFields, Grounding, GroundingCounts, GroundingMode,
+    GroundingStatus, Span, UnknownGroundingMode, ground,
+};
 pub use id::{InvalidPersonaId, PersonaId};
 pub use persona::{Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode};
 pub use source::{SourceBundle, SourceError};

@@ -33,3 +33,6 @@ pub const MAX_EVIDENCE_FIELD_CHARS: usize = 64;
 pub const MAX_EVIDENCE_SOURCE_CHARS: usize = MAX_LINK_CHARS + 16;
 /// The oldest age a persona may have; anything outside `0..=MAX_AGE` becomes null.
 pub const MAX_AGE: i64 = 130;
+/// The furthest a grounding span may end: a request body holds at most 1 MiB, so no character of
+/// a text block as a client sent it lies beyond this.
+pub const MAX_SPAN_END: usize = 1_048_576;

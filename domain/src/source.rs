@@ -9,13 +9,32 @@ use thiserror::Error;
 use url::Url;
 
 use crate::limits::{MAX_BLOCK_CHARS, MAX_LINK_CHARS, MAX_LINKS, MAX_TEXT_BLOCKS, MAX_TOTAL_CHARS};
-use crate::text::{char_count, sanitise};
+use crate::text::{char_count, sanitise_tracked};
 
 /// Text blocks and links about one person, sanitised and within the limits.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SourceBundle {
     blocks: Vec<String>,
     links: Vec<String>,
+    /// For each block, how its characters sit in the text the client sent.
+    origins: Vec<Origin>,
+}
+
+/// Where a sanitised, trimmed block's characters were in the client's text: `leading` characters
+/// were trimmed from its start, and a character was removed before each position in `removed`
+/// (positions in the sanitised text before trimming). Almost always `0` and empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    leading: usize,
+    removed: Vec<usize>,
+}
+
+impl Origin {
+    /// The index in the client's text of the sanitised block's character `at`.
+    fn of(&self, at: usize) -> usize {
+        let untrimmed = at + self.leading;
+        untrimmed + self.removed.partition_point(|&p| p <= untrimmed)
+    }
 }
 
 /// One way a request's material breaks the input rules. Messages name the offending block or
@@ -109,9 +128,14 @@ impl SourceBundle {
             });
         }
         let mut blocks = Vec::with_capacity(text_blocks.len().min(MAX_TEXT_BLOCKS));
+        let mut origins = Vec::with_capacity(blocks.capacity());
         let mut total = 0;
         for (index, raw) in text_blocks.iter().enumerate() {
-            let block = sanitise(raw).trim().to_owned();
+            let (sanitised, removed) = sanitise_tracked(raw);
+            let trimmed_start = sanitised.trim_start();
+            let leading = char_count(&sanitised[..sanitised.len() - trimmed_start.len()]);
+            origins.push(Origin { leading, removed });
+            let block = trimmed_start.trim_end().to_owned();
             let chars = char_count(&block);
             total += chars;
             if chars == 0 {
@@ -154,6 +178,7 @@ impl SourceBundle {
             Ok(Self {
                 blocks,
                 links: parsed_links,
+                origins,
             })
         } else {
             Err(errors)
@@ -173,6 +198,17 @@ impl SourceBundle {
     /// Characters in all text blocks together.
     pub fn total_chars(&self) -> usize {
         self.blocks.iter().map(|b| char_count(b)).sum()
+    }
+
+    /// Where the characters `start..end` of text block `block` (counted in Unicode scalar values,
+    /// as [`Self::text_blocks`] holds it) were in the string the client sent: the same range
+    /// moved past what parsing trimmed from the block's start and past every control character
+    /// (and `\r` of a `\r\n`) it removed. `None` when the block or the range does not exist or
+    /// the range is empty.
+    pub fn original_span(&self, block: usize, start: usize, end: usize) -> Option<(usize, usize)> {
+        let origin = self.origins.get(block)?;
+        let chars = char_count(self.blocks.get(block)?);
+        (start < end && end <= chars).then(|| (origin.of(start), origin.of(end - 1) + 1))
     }
 }
 
@@ -303,6 +339,28 @@ mod tests {
     }
 
     #[test]
+    fn spans_map_back_to_the_text_the_client_sent() {
+        let raw = " \t a\r\nb\u{0}c é\r\n";
+        let bundle = SourceBundle::parse(&strings(&[raw]), &[]).expect("valid");
+        assert_eq!(bundle.text_blocks(), ["a\nbc é"]);
+        let raw_chars: Vec<char> = raw.chars().collect();
+        let slice =
+            |(start, end): (usize, usize)| -> String { raw_chars[start..end].iter().collect() };
+        assert_eq!(
+            bundle.original_span(0, 0, 1).map(slice).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            bundle.original_span(0, 2, 6).map(slice).as_deref(),
+            Some("b\u{0}c é")
+        );
+        assert_eq!(bundle.original_span(0, 5, 6), Some((10, 11)));
+        assert_eq!(bundle.original_span(0, 3, 3), None);
+        assert_eq!(bundle.original_span(0, 5, 7), None);
+        assert_eq!(bundle.original_span(1, 0, 1), None);
+    }
+
+    #[test]
     fn too_many_links_is_rejected() {
         let links = vec!["https://example.com"; MAX_LINKS + 1];
         assert_eq!(
@@ -398,6 +456,18 @@ mod tests {
             let bundle = SourceBundle::parse(&blocks, &[]).expect("valid");
             for (parsed, raw) in bundle.text_blocks().iter().zip(&blocks) {
                 prop_assert_eq!(parsed, raw.trim());
+            }
+        }
+
+        #[test]
+        fn every_character_maps_back_to_itself_in_the_client_text(raw in "[ \t\r\n\u{0}\u{7}a-zé]{0,20}[a-z][ \t\r\n\u{0}a-zé]{0,20}") {
+            let bundle = SourceBundle::parse(std::slice::from_ref(&raw), &[]).expect("valid");
+            let raw_chars: Vec<char> = raw.chars().collect();
+            for (at, c) in bundle.text_blocks()[0].chars().enumerate() {
+                let (start, end) = bundle.original_span(0, at, at + 1).expect("in range");
+                let expected = if c == '\n' { ['\n', '\r'].as_slice() } else { std::slice::from_ref(&c) };
+                prop_assert_eq!(end, start + 1);
+                prop_assert!(expected.contains(&raw_chars[start]), "{:?} at {} is {:?}", c, at, raw_chars[start]);
             }
         }
 

@@ -16,4 +16,6 @@ pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 
 // The domain types every port speaks, re-exported so adapters need one import path.
-pub use persona_domain::{Persona, PersonaDraft, PersonaId, SourceBundle, StoredPersona};
+pub use persona_domain::{
+    Grounding, GroundingMode, Persona, PersonaDraft, PersonaId, SourceBundle, StoredPersona,
+};

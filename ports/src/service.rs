@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use persona_domain::{Persona, PersonaId, SourceBundle, SourceCounts, StoredPersona, Warning};
+use persona_domain::{
+    Grounding, GroundingMode, Persona, PersonaId, SourceBundle, SourceCounts, StoredPersona,
+    Warning, ground,
+};
 use tracing::{info, warn};
 
 use crate::extractor::{ExtractError, ExtractFailure, PersonaExtractor, Usage};
@@ -18,12 +21,17 @@ const MAX_ID_ATTEMPTS: u32 = 3;
 pub struct PersonaService {
     extractor: Arc<dyn PersonaExtractor>,
     store: Arc<dyn PersonaStore>,
+    grounding: GroundingMode,
 }
 
-/// The outcome of processing: a checked persona, what the rules changed, and what it cost.
+/// The outcome of processing: a checked persona, what the source supports in it, what the rules
+/// changed, and what it cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Processed {
     pub persona: Persona,
+    /// What the source supports in the persona, field by field.
+    pub grounding: Grounding,
+    /// What the rules and the grounding changed, in that order.
     pub warnings: Vec<Warning>,
     pub usage: Usage,
     /// Whether the answer came from a cache rather than the extractor.
@@ -31,8 +39,25 @@ pub struct Processed {
 }
 
 impl PersonaService {
+    /// The service over these ports, grounding in [`GroundingMode::Flag`].
     pub fn new(extractor: Arc<dyn PersonaExtractor>, store: Arc<dyn PersonaStore>) -> Self {
-        Self { extractor, store }
+        Self {
+            extractor,
+            store,
+            grounding: GroundingMode::default(),
+        }
+    }
+
+    /// The same service, grounding processed personas in `mode`.
+    #[must_use]
+    pub fn with_grounding(mut self, mode: GroundingMode) -> Self {
+        self.grounding = mode;
+        self
+    }
+
+    /// The grounding mode processed personas get.
+    pub fn grounding_mode(&self) -> GroundingMode {
+        self.grounding
     }
 
     /// The extractor's name, for health and logs.
@@ -45,7 +70,8 @@ impl PersonaService {
         self.store.name()
     }
 
-    /// Extracts a draft from `bundle` and applies the domain's rules to it.
+    /// Extracts a draft from `bundle`, applies the domain's rules to it, then grounds it in
+    /// `bundle` (in strict mode, removing what the source does not support).
     ///
     /// # Errors
     ///
@@ -73,24 +99,35 @@ impl PersonaService {
             }
         };
         let normalised = Persona::from_draft(extraction.draft);
+        let grounded = ground(normalised.persona, bundle, self.grounding);
+        let mut warnings = normalised.warnings;
+        warnings.extend(grounded.warnings);
+        let counts = grounded.grounding.counts;
         info!(
             model = %extraction.usage.model,
             attempts = extraction.usage.attempts,
             prompt_tokens = extraction.usage.prompt_tokens,
             completion_tokens = extraction.usage.completion_tokens,
-            warnings = normalised.warnings.len(),
+            warnings = warnings.len(),
+            grounding = %self.grounding,
+            quoted = counts.quoted,
+            stated = counts.stated,
+            inferred = counts.inferred,
+            fabricated_quotes = counts.fabricated_quotes,
             "persona extracted"
         );
         Ok(Processed {
-            persona: normalised.persona,
-            warnings: normalised.warnings,
+            persona: grounded.persona,
+            grounding: grounded.grounding,
+            warnings,
             usage: extraction.usage,
             cached: false,
         })
     }
 
-    /// Saves an approved persona under a fresh id. A taken id is never overwritten: the save
-    /// draws a new id and tries again.
+    /// Saves an approved persona under a fresh id, with the grounding the client kept for it
+    /// (already checked against the persona). A taken id is never overwritten: the save draws a
+    /// new id and tries again.
     ///
     /// # Errors
     ///
@@ -100,9 +137,11 @@ impl PersonaService {
         &self,
         persona: Persona,
         source: SourceCounts,
+        grounding: Option<Grounding>,
     ) -> Result<StoredPersona, StoreError> {
         for _ in 0..MAX_ID_ATTEMPTS {
-            let document = StoredPersona::new(fresh_id(), persona.clone(), source, Utc::now());
+            let document = StoredPersona::new(fresh_id(), persona.clone(), source, Utc::now())
+                .with_grounding(grounding.clone());
             match self.store.create(&document).await {
                 Ok(()) => {
                     info!(persona_id = %document.id(), bytes = document.metadata().file_size, "persona saved");

@@ -73,6 +73,7 @@ fn assemble(
 ) -> Api {
     info!(
         mode = if config.mock_mode { "mock" } else { "real" },
+        grounding = %config.grounding,
         extractor = extractor.name(),
         model,
         store = store.name(),
@@ -80,7 +81,7 @@ fn assemble(
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
-    let service = PersonaService::new(extractor, store);
+    let service = PersonaService::new(extractor, store).with_grounding(config.grounding);
     let api = Api::new(
         service,
         ApiSettings {
@@ -242,6 +243,28 @@ mod tests {
             )
         );
         assert!(body["data"].get("bucket").is_none());
+    }
+
+    #[tokio::test]
+    async fn the_grounding_mode_reaches_the_answers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().display().to_string();
+        let config = Config::from_lookup(|name| match name {
+            "GROUNDING" => Some("strict".to_owned()),
+            "PERSONA_DATA_DIR" => Some(data_dir.clone()),
+            _ => None,
+        })
+        .expect("config");
+        let api = build_api(&config).await.expect("adapters build");
+        let answer = api
+            .handle(
+                Request::new("POST", "/api/process-persona")
+                    .with_header("content-type", "application/json")
+                    .with_body(r#"{"textBlocks":["My name is Ada."]}"#),
+            )
+            .await;
+        let body: Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(body["data"]["grounding"]["mode"], "strict", "{body}");
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use persona_api::{CorsPolicy, RateLimitPolicy};
+use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
 
@@ -33,6 +34,9 @@ pub struct Config {
     pub supabase: Option<SupabaseConfig>,
     /// `SUPABASE_BUCKET` (default `personas`).
     pub supabase_bucket: String,
+    /// `GROUNDING` (default `flag`): `flag` keeps values the source does not support and marks
+    /// them `inferred`; `strict` removes them.
+    pub grounding: GroundingMode,
     /// `STORE_DEADLINE_MS` (default 10,000): the most one store operation may take, retries
     /// included (Supabase).
     pub store_deadline: Duration,
@@ -128,6 +132,11 @@ pub enum ConfigError {
          ({request_ms}), so a slow model is reported as such before the request's own deadline"
     )]
     DeadlineOrder { process_ms: u128, request_ms: u128 },
+    #[error("{name} must be one of: {allowed}")]
+    NotOneOf {
+        name: &'static str,
+        allowed: &'static str,
+    },
 }
 
 impl Config {
@@ -210,6 +219,13 @@ impl Config {
             queue_timeout: millis("LLM_QUEUE_TIMEOUT_MS", 10_000, 0, 600_000)?,
             max_waiting: number("LLM_MAX_WAITING", 256, 0, 100_000)?,
         };
+        let grounding = match get("GROUNDING") {
+            Some(mode) => mode.parse().map_err(|_| ConfigError::NotOneOf {
+                name: "GROUNDING",
+                allowed: "flag, strict",
+            })?,
+            None => GroundingMode::Flag,
+        };
         let supabase = match (
             get("SUPABASE_URL"),
             get("SUPABASE_SERVICE_ROLE_KEY").map(SecretString::from),
@@ -247,6 +263,7 @@ impl Config {
             rate_limits,
             request_deadline,
             llm_limit,
+            grounding,
         })
     }
 }
@@ -307,6 +324,23 @@ mod tests {
         );
         assert!(c.supabase.is_none());
         assert_eq!(c.supabase_bucket, "personas");
+        assert_eq!(c.grounding, GroundingMode::Flag);
+    }
+
+    #[test]
+    fn grounding_is_flag_or_strict_and_anything_else_is_named() {
+        assert_eq!(
+            config(&[("GROUNDING", "strict")])
+                .expect("config")
+                .grounding,
+            GroundingMode::Strict
+        );
+        assert_eq!(
+            config(&[("GROUNDING", "flag")]).expect("config").grounding,
+            GroundingMode::Flag
+        );
+        let e = config(&[("GROUNDING", "STRICT!")]).expect_err("refused");
+        assert_eq!(e.to_string(), "GROUNDING must be one of: flag, strict");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the mock reads from a bundle, one behaviour per test.
 
-use persona_domain::{Persona, WarningCode};
+use persona_domain::{GroundingMode, GroundingStatus, Persona, WarningCode, ground};
 
 use super::*;
 
@@ -238,4 +238,89 @@ async fn usage_is_the_mock_model_with_no_tokens_and_one_attempt() {
             attempts: 1
         }
     );
+}
+
+/// The persona the service would answer for `blocks`, grounded in them.
+async fn grounded(blocks: &[&str]) -> persona_domain::Grounded {
+    let bundle = bundle(blocks);
+    let draft = MockExtractor
+        .extract(&bundle)
+        .await
+        .expect("the mock never fails")
+        .draft;
+    ground(
+        Persona::from_draft(draft).persona,
+        &bundle,
+        GroundingMode::Strict,
+    )
+}
+
+#[tokio::test]
+async fn every_value_the_mock_returns_is_quoted_from_its_input() {
+    let blocks = [
+        MAYA,
+        "I'm curious, patient and a bit shy. I value honesty and craft. I can code and weld.\n\
+         Skills: pottery, woodwork\nCommunication style: direct and warm",
+        "She is skilled in carpentry. My goal is to run a marathon, and I hope to open a bakery.",
+    ];
+    let grounded = grounded(&blocks).await;
+    let counts = grounded.grounding.counts;
+    assert_eq!(
+        (counts.inferred, counts.fabricated_quotes),
+        (0, 0),
+        "{:?}",
+        grounded.grounding
+    );
+    assert!(grounded.warnings.is_empty(), "{:?}", grounded.warnings);
+    let statuses: Vec<(&str, GroundingStatus)> = grounded
+        .grounding
+        .fields
+        .iter()
+        .map(|(pointer, field)| (pointer, field.status))
+        .collect();
+    assert!(
+        statuses.iter().all(|(_, s)| *s == GroundingStatus::Quoted),
+        "{statuses:?}"
+    );
+    let persona = &grounded.persona;
+    let values = 1 // name
+        + 3 // age, occupation, location
+        + usize::from(persona.communication_style().is_some())
+        + [
+            persona.traits(),
+            persona.interests(),
+            persona.skills(),
+            persona.values(),
+            persona.goals(),
+            persona.languages(),
+            persona.quotes(),
+        ]
+        .iter()
+        .map(|list| list.len())
+        .sum::<usize>();
+    assert_eq!(statuses.len(), values);
+    assert!(persona.communication_style().is_some() && !persona.traits().is_empty());
+}
+
+#[tokio::test]
+async fn the_mock_on_labelled_and_third_person_input_is_quoted_too() {
+    for blocks in [
+        &["Name: Jane Doe\nAge: 52\nOccupation: nurse\nLocation: Leeds\nLanguages: English, Urdu"]
+            [..],
+        &["Loves gardening and lives in York with two cats."][..],
+        &[
+            "My name is Maya Patel.",
+            "I live in Lisbon. I like to cook.",
+        ][..],
+    ] {
+        let grounded = grounded(blocks).await;
+        let counts = grounded.grounding.counts;
+        assert_eq!(
+            counts.inferred + counts.stated + counts.fabricated_quotes,
+            0,
+            "{blocks:?}: {:?}",
+            grounded.grounding
+        );
+        assert!(counts.quoted > 0, "{blocks:?}");
+    }
 }

@@ -7,6 +7,11 @@
 //! an age out of range, a missing name) and silently keeps harmless repairs (whitespace,
 //! duplicates, empty items).
 //!
+//! Model output also gets list hygiene: an item that nearly repeats an earlier one of its list
+//! (one contains the other word for word, they differ only in case and punctuation, or one is the
+//! other with its ending repeated, as in "hiking" and "hikinggg") is dropped, with a warning. A
+//! client's save keeps such items: "Python" and "Python scripting" may both be meant.
+//!
 //! Messages name fields and sizes, never values: they travel in responses and logs.
 
 use std::collections::HashSet;
@@ -51,6 +56,13 @@ pub enum WarningCode {
     TooManyItems,
     /// A list repeated items (ignoring case); each is kept once.
     DuplicatesRemoved,
+    /// A list held items that nearly repeat an earlier one (one contains the other, or they
+    /// differ only in punctuation or a repeated ending); the first of each is kept.
+    NearDuplicatesCollapsed,
+    /// An evidence quote was found nowhere in the source and was dropped.
+    FabricatedQuote,
+    /// In strict grounding, a value the source does not support was removed.
+    UnsupportedRemoved,
 }
 
 /// Why a client's persona cannot be saved as sent.
@@ -85,11 +97,15 @@ enum FindingKind {
     Truncated { chars: usize, max: usize },
     TooManyItems { count: usize, max: usize },
     DuplicatesRemoved { removed: usize },
+    NearDuplicatesCollapsed { removed: usize },
 }
 
 impl Finding {
     fn loses_information(&self) -> bool {
-        !matches!(self.kind, FindingKind::DuplicatesRemoved { .. })
+        !matches!(
+            self.kind,
+            FindingKind::DuplicatesRemoved { .. } | FindingKind::NearDuplicatesCollapsed { .. }
+        )
     }
 
     fn warning(&self) -> Warning {
@@ -118,6 +134,12 @@ impl Finding {
                 WarningCode::DuplicatesRemoved,
                 format!("{name} repeated {removed} item(s); each is kept once"),
             ),
+            FindingKind::NearDuplicatesCollapsed { removed } => (
+                WarningCode::NearDuplicatesCollapsed,
+                format!(
+                    "{name} had {removed} item(s) nearly repeating an earlier one; the first was kept"
+                ),
+            ),
         };
         Warning {
             field: self.field.clone(),
@@ -137,7 +159,8 @@ impl Finding {
             FindingKind::TooManyItems { count, max } => {
                 format!("{name} has {count} items; at most {max} are allowed")
             }
-            FindingKind::DuplicatesRemoved { removed } => {
+            FindingKind::DuplicatesRemoved { removed }
+            | FindingKind::NearDuplicatesCollapsed { removed } => {
                 format!("{name} repeats {removed} item(s)")
             }
         };
@@ -153,7 +176,7 @@ impl Persona {
     /// information or that a reviewer should know about. Never fails: a draft with no name gets
     /// "Unnamed persona", never an invented one.
     pub fn from_draft(draft: PersonaDraft) -> Normalised {
-        let (persona, findings) = normalise(draft);
+        let (persona, findings) = normalise(draft, Hygiene::CollapseNearRepeats);
         Normalised {
             persona,
             warnings: findings.iter().map(Finding::warning).collect(),
@@ -168,7 +191,7 @@ impl Persona {
     /// Every [`Violation`]: an empty name, an age outside `0..=130`, a text over its limit, a list
     /// over its limit.
     pub fn parse(draft: PersonaDraft) -> Result<Self, Vec<Violation>> {
-        let (persona, findings) = normalise(draft);
+        let (persona, findings) = normalise(draft, Hygiene::ExactRepeatsOnly);
         let violations: Vec<Violation> = findings
             .iter()
             .filter(|f| f.loses_information())
@@ -182,8 +205,20 @@ impl Persona {
     }
 }
 
-fn normalise(draft: PersonaDraft) -> (Persona, Vec<Finding>) {
-    let mut n = Normaliser::default();
+/// Which repeats a list loses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hygiene {
+    /// Exact repeats (ignoring case): a client's save.
+    ExactRepeatsOnly,
+    /// Near repeats too: a model's output.
+    CollapseNearRepeats,
+}
+
+fn normalise(draft: PersonaDraft, hygiene: Hygiene) -> (Persona, Vec<Finding>) {
+    let mut n = Normaliser {
+        findings: Vec::new(),
+        hygiene,
+    };
     let name = n.text(
         "/name",
         draft.name.as_deref().unwrap_or_default(),
@@ -226,9 +261,9 @@ fn normalise(draft: PersonaDraft) -> (Persona, Vec<Finding>) {
     (persona, n.findings)
 }
 
-#[derive(Default)]
 struct Normaliser {
     findings: Vec<Finding>,
+    hygiene: Hygiene,
 }
 
 impl Normaliser {
@@ -265,18 +300,28 @@ impl Normaliser {
     fn list(&mut self, field: &str, items: Vec<String>, max_chars: usize) -> Vec<String> {
         let mut seen = HashSet::new();
         let mut kept = Vec::new();
+        let mut kept_keys: Vec<RepeatKey> = Vec::new();
         let mut duplicates = 0;
+        let mut near = 0;
         for item in items {
             let at = format!("{field}/{}", kept.len());
             let item = self.text(&at, &item, max_chars);
             if item.is_empty() {
                 continue;
             }
-            if seen.insert(item.to_lowercase()) {
-                kept.push(item);
-            } else {
+            if !seen.insert(item.to_lowercase()) {
                 duplicates += 1;
+                continue;
             }
+            if self.hygiene == Hygiene::CollapseNearRepeats {
+                let key = RepeatKey::new(&item);
+                if kept_keys.iter().any(|k| k.nearly_repeats(&key)) {
+                    near += 1;
+                    continue;
+                }
+                kept_keys.push(key);
+            }
+            kept.push(item);
         }
         if duplicates > 0 {
             self.found(
@@ -284,6 +329,12 @@ impl Normaliser {
                 FindingKind::DuplicatesRemoved {
                     removed: duplicates,
                 },
+            );
+        }
+        if near > 0 {
+            self.found(
+                field,
+                FindingKind::NearDuplicatesCollapsed { removed: near },
             );
         }
         self.cap(field, kept, MAX_LIST_ITEMS)
@@ -331,6 +382,75 @@ impl Normaliser {
         }
         items
     }
+}
+
+/// A list item as near-repeat detection compares it: lower case, punctuation removed, words
+/// separated by single spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RepeatKey {
+    text: String,
+}
+
+impl RepeatKey {
+    fn new(item: &str) -> Self {
+        let kept: String = item
+            .chars()
+            .flat_map(char::to_lowercase)
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        Self {
+            text: collapse_whitespace(&kept),
+        }
+    }
+
+    fn words(&self) -> Vec<&str> {
+        self.text.split(' ').filter(|w| !w.is_empty()).collect()
+    }
+
+    /// Equal keys, one key's words a run of the other's, or one key the other plus repeats of
+    /// its own ending (letters only: "skill 1" and "skill 11" are different items).
+    fn nearly_repeats(&self, other: &Self) -> bool {
+        if self.text == other.text {
+            return true;
+        }
+        let (short, long) = if self.text.len() <= other.text.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        let (short_words, long_words) = (short.words(), long.words());
+        if short_words.is_empty() {
+            return false;
+        }
+        if long_words
+            .windows(short_words.len())
+            .any(|run| run == short_words.as_slice())
+        {
+            return true;
+        }
+        repeats_ending(&short.text, &long.text)
+    }
+}
+
+/// Whether `long` is `short` followed by one or more copies of an ending of `short` that holds a
+/// letter and no digit.
+fn repeats_ending(short: &str, long: &str) -> bool {
+    let Some(rest) = long.strip_prefix(short) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return false;
+    }
+    short.char_indices().any(|(at, _)| {
+        let ending = &short[at..];
+        ending.chars().any(char::is_alphabetic)
+            && !ending.chars().any(|c| c.is_numeric())
+            && rest.len() % ending.len() == 0
+            && rest
+                .as_bytes()
+                .chunks(ending.len())
+                .all(|chunk| chunk == ending.as_bytes())
+    })
 }
 
 #[cfg(test)]

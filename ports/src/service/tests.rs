@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use persona_domain::{PersonaDraft, WarningCode};
+use persona_domain::{Evidence, GroundingStatus, PersonaDraft, WarningCode};
 
 use super::*;
 use crate::extractor::{ExtractFailure, Extraction, MockPersonaExtractor};
@@ -74,6 +74,90 @@ async fn process_applies_the_rules_to_the_draft_and_keeps_the_usage() {
     assert!(!processed.cached);
 }
 
+fn extractor_of(draft: PersonaDraft) -> MockPersonaExtractor {
+    let mut extractor = quiet_extractor();
+    extractor.expect_extract().times(1).returning(move |_| {
+        Ok(Extraction {
+            draft: draft.clone(),
+            usage: usage(),
+        })
+    });
+    extractor
+}
+
+fn ada_in_paris() -> PersonaDraft {
+    PersonaDraft {
+        name: Some("Ada".into()),
+        age: Some(36),
+        location: Some("Paris".into()),
+        evidence: vec![
+            Evidence {
+                field: "name".into(),
+                quote: "I am Ada".into(),
+                source: "block:0".into(),
+            },
+            Evidence {
+                field: "location".into(),
+                quote: "I live in Paris".into(),
+                source: "block:0".into(),
+            },
+        ],
+        ..PersonaDraft::default()
+    }
+}
+
+#[tokio::test]
+async fn process_grounds_the_persona_in_the_bundle_flagging_by_default() {
+    let processed = service(extractor_of(ada_in_paris()), quiet_store())
+        .process(&bundle())
+        .await
+        .expect("processed");
+    let status = |p: &str| processed.grounding.fields.get(p).map(|f| f.status);
+    assert_eq!(status("/name"), Some(GroundingStatus::Quoted));
+    assert_eq!(status("/age"), Some(GroundingStatus::Stated));
+    assert_eq!(status("/location"), Some(GroundingStatus::Inferred));
+    assert_eq!(processed.persona.location(), Some("Paris"));
+    assert_eq!(processed.grounding.counts.fabricated_quotes, 1);
+    assert_eq!(processed.persona.evidence().len(), 1);
+    let codes: Vec<WarningCode> = processed.warnings.iter().map(|w| w.code).collect();
+    assert_eq!(codes, [WarningCode::FabricatedQuote]);
+}
+
+#[tokio::test]
+async fn strict_grounding_nulls_an_unsupported_location() {
+    let processed = service(extractor_of(ada_in_paris()), quiet_store())
+        .with_grounding(GroundingMode::Strict)
+        .process(&bundle())
+        .await
+        .expect("processed");
+    assert_eq!(processed.persona.location(), None);
+    assert_eq!(processed.grounding.mode, GroundingMode::Strict);
+    assert_eq!(processed.grounding.counts.inferred, 0);
+    assert_eq!(processed.grounding.fields.get("/location"), None);
+    assert!(
+        processed
+            .warnings
+            .iter()
+            .any(|w| w.field == "/location" && w.code == WarningCode::UnsupportedRemoved),
+        "{:?}",
+        processed.warnings
+    );
+    assert_eq!(processed.persona.name(), "Ada");
+}
+
+#[tokio::test]
+async fn save_keeps_the_grounding_in_the_document() {
+    let bundle = bundle();
+    let grounding = persona_domain::ground(persona(), &bundle, GroundingMode::Flag).grounding;
+    let mut store = quiet_store();
+    store.expect_create().times(1).returning(|_| Ok(()));
+    let saved = service(quiet_extractor(), store)
+        .save(persona(), SourceCounts::default(), Some(grounding.clone()))
+        .await
+        .expect("saved");
+    assert_eq!(saved.grounding(), Some(&grounding));
+}
+
 #[tokio::test]
 async fn process_passes_the_bundle_to_the_extractor() {
     let mut extractor = quiet_extractor();
@@ -119,7 +203,7 @@ async fn save_stores_one_document_with_a_fresh_id_and_metadata() {
         links: 1,
     };
     let saved = service(quiet_extractor(), store)
-        .save(persona(), source)
+        .save(persona(), source, None)
         .await
         .expect("saved");
     assert_eq!(*stored.lock().expect("lock"), vec![saved.clone()]);
@@ -149,7 +233,7 @@ async fn a_taken_id_leads_to_a_fresh_id_never_an_overwrite() {
         }
     });
     let saved = service(quiet_extractor(), store)
-        .save(persona(), SourceCounts::default())
+        .save(persona(), SourceCounts::default(), None)
         .await
         .expect("saved");
     let ids = ids.lock().expect("lock");
@@ -165,7 +249,7 @@ async fn a_store_that_reports_every_id_taken_fails_after_a_bounded_number_of_tri
         .times(MAX_ID_ATTEMPTS as usize)
         .returning(|_| Err(StoreError::AlreadyExists));
     let result = service(quiet_extractor(), store)
-        .save(persona(), SourceCounts::default())
+        .save(persona(), SourceCounts::default(), None)
         .await;
     assert!(
         matches!(result, Err(StoreError::Unexpected(_))),
@@ -186,7 +270,7 @@ async fn save_returns_other_store_errors_without_retrying() {
         .times(1)
         .returning(move |_| Err(returned.clone()));
     let result = service(quiet_extractor(), store)
-        .save(persona(), SourceCounts::default())
+        .save(persona(), SourceCounts::default(), None)
         .await;
     assert_eq!(result, Err(unavailable));
 }

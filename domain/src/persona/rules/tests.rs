@@ -117,6 +117,66 @@ fn list_items_are_deduplicated_case_insensitively_keeping_the_first() {
 }
 
 #[test]
+fn near_repeats_in_model_output_collapse_to_the_first_with_a_warning() {
+    let draft = PersonaDraft {
+        skills: strings(&[
+            "Python",
+            "python.",
+            "Python programming",
+            "Go",
+            "PYTHON!!",
+            "hiking",
+            "hikinggg",
+            "Data-science",
+            "data science",
+        ]),
+        ..named("Ada")
+    };
+    let out = Persona::from_draft(draft);
+    assert_eq!(
+        out.persona.skills(),
+        ["Python", "Go", "hiking", "Data-science"]
+    );
+    assert_eq!(
+        codes(&out.warnings),
+        [("/skills", WarningCode::NearDuplicatesCollapsed)]
+    );
+    assert_eq!(
+        out.warnings[0].message,
+        "skills had 5 item(s) nearly repeating an earlier one; the first was kept"
+    );
+}
+
+#[test]
+fn items_that_merely_share_words_or_numbers_are_not_near_repeats() {
+    let items = strings(&[
+        "skill 1",
+        "skill 11",
+        "art",
+        "arts",
+        "smart homes",
+        "table tennis",
+        "tennis coach",
+    ]);
+    let out = Persona::from_draft(PersonaDraft {
+        interests: items.clone(),
+        ..named("Ada")
+    });
+    assert_eq!(out.persona.interests(), items);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+}
+
+#[test]
+fn a_clients_save_keeps_near_repeats() {
+    let persona = Persona::parse(PersonaDraft {
+        skills: strings(&["Python", "Python scripting"]),
+        ..named("Ada")
+    })
+    .expect("valid");
+    assert_eq!(persona.skills(), ["Python", "Python scripting"]);
+}
+
+#[test]
 fn a_list_over_the_cap_keeps_the_first_items_with_a_warning() {
     let items: Vec<String> = (0..25).map(|i| format!("skill {i}")).collect();
     let out = Persona::from_draft(PersonaDraft {

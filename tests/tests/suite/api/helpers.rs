@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 
 use persona_app_http::startup::ServerHandle;
 use persona_app_http::{Application, Config, telemetry};
+use persona_domain::PersonaDraft;
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub struct TestApp {
     pub address: String,
@@ -107,6 +110,15 @@ impl TestApp {
         .await
     }
 
+    /// A save of `persona` with the grounding process-persona gave it.
+    pub async fn save_grounded(&self, persona: &Value, grounding: &Value) -> Answer {
+        self.post_json(
+            "/api/save-persona",
+            &json!({ "persona": persona, "source": { "blocks": 1, "links": 0 }, "grounding": grounding }),
+        )
+        .await
+    }
+
     pub async fn save(&self, persona: &Value) -> Answer {
         self.post_json(
             "/api/save-persona",
@@ -157,3 +169,25 @@ impl TestApp {
 
 pub const MAYA: &str = "Hi, my name is Maya Patel. I'm 34 years old and I work as a product designer. \
 I live in Berlin. I love climbing, jazz and Korean cooking. I speak English and German.";
+
+/// A fake OpenAI whose every chat completion is `draft`; point `OPENAI_BASE_URL` at its
+/// `{uri}/v1`. It serves as long as the returned server lives.
+pub async fn fake_openai(draft: &PersonaDraft) -> MockServer {
+    let server = MockServer::start().await;
+    let completion = json!({
+        "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_760_000_000,
+        "model": "gpt-4o-mini",
+        "choices": [{
+            "index": 0, "logprobs": null, "finish_reason": "stop",
+            "message": { "role": "assistant", "refusal": null,
+                         "content": serde_json::to_string(draft).expect("json") },
+        }],
+        "usage": { "prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360 },
+    });
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(completion))
+        .mount(&server)
+        .await;
+    server
+}

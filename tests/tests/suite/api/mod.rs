@@ -3,6 +3,7 @@
 mod contract;
 mod cors;
 mod errors;
+mod grounding;
 pub(crate) mod helpers;
 mod persistence;
 mod privacy;

@@ -7,10 +7,10 @@ use persona_domain::PersonaDraft;
 use persona_tests::fake_supabase::{FakeKeys, FakeSupabase};
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::helpers::spawn_app;
+use super::helpers::{fake_openai, spawn_app};
 
 /// Everything any test in this binary logs, at every level, as `LOG_FORMAT=json` writes it (the
 /// format that also prints every field of the current span).
@@ -52,29 +52,13 @@ impl<'a> MakeWriter<'a> for Capture {
 
 /// A fake OpenAI whose every answer is a persona full of `mark`, so persona fields carry it.
 async fn openai_answering_with(mark: &str) -> MockServer {
-    let server = MockServer::start().await;
-    let draft = PersonaDraft {
+    fake_openai(&PersonaDraft {
         name: Some(format!("{mark} Quux")),
         location: Some(format!("{mark}ville")),
         interests: vec![format!("{mark}ball")],
         ..PersonaDraft::default()
-    };
-    let completion = json!({
-        "id": "chatcmpl-privacy", "object": "chat.completion", "created": 1_760_000_000,
-        "model": "gpt-4o-mini",
-        "choices": [{
-            "index": 0, "logprobs": null, "finish_reason": "stop",
-            "message": { "role": "assistant", "refusal": null,
-                         "content": serde_json::to_string(&draft).expect("json") },
-        }],
-        "usage": { "prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360 },
-    });
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion))
-        .mount(&server)
-        .await;
-    server
+    })
+    .await
 }
 
 #[tokio::test]

@@ -37,6 +37,17 @@ async fn process_persona_answers_a_valid_persona_from_the_model() {
         serde_json::to_value(&parsed).expect("json"),
         data["persona"]
     );
+    // llmock fills every field with a placeholder ("mock-name") and quotes "mock-quote": none of
+    // it is in the source, and grounding says so.
+    assert_eq!(
+        data["grounding"]["counts"],
+        json!({"quoted": 0, "stated": 0, "inferred": 12, "fabricated_quotes": 1})
+    );
+    assert_eq!(
+        data["grounding"]["fields"]["/name"],
+        json!({"status": "inferred"})
+    );
+    assert_eq!(data["persona"]["evidence"], json!([]));
     let health = app.get("/api/health").await;
     assert_eq!(
         (
@@ -45,6 +56,53 @@ async fn process_persona_answers_a_valid_persona_from_the_model() {
         ),
         (&json!("openai"), &json!(llmock.model))
     );
+}
+
+#[tokio::test]
+async fn strict_grounding_removes_every_placeholder_the_model_invented() {
+    let Some(llmock) = llmock("server-strict").await else {
+        return;
+    };
+    let app = spawn_app(&[
+        ("OPENAI_BASE_URL", &llmock.base_url()),
+        ("OPENAI_API_KEY", "sk-llmock"),
+        ("OPENAI_MODEL", &llmock.model),
+        ("GROUNDING", "strict"),
+    ])
+    .await;
+
+    let answer = app.process(&[MAYA], &[]).await;
+
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let data = &answer.body["data"];
+    assert_eq!(
+        data["grounding"],
+        json!({"mode": "strict", "fields": {},
+               "counts": {"quoted": 0, "stated": 0, "inferred": 0, "fabricated_quotes": 1}})
+    );
+    let persona = &data["persona"];
+    assert_eq!(persona["name"], "Unnamed persona");
+    for field in ["age", "occupation", "location", "communication_style"] {
+        assert_eq!(persona[field], json!(null), "{field}");
+    }
+    for field in [
+        "traits",
+        "interests",
+        "skills",
+        "values",
+        "goals",
+        "languages",
+        "quotes",
+    ] {
+        assert_eq!(persona[field], json!([]), "{field}");
+    }
+    let removed = data["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "UNSUPPORTED_REMOVED")
+        .count();
+    assert_eq!(removed, 12);
 }
 
 #[tokio::test]

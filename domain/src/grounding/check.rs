@@ -1,0 +1,195 @@
+//! Checking a grounding a client sends back with the persona it saves.
+//!
+//! The service cannot re-ground a save (it no longer has the source), so it checks that the
+//! grounding could describe the persona: every pointer names a value the persona has, every
+//! entry has the parts its status calls for, sizes are bounded and the counts add up.
+
+use super::{FieldGrounding, Grounding, GroundingStatus};
+use crate::limits::{MAX_EVIDENCE, MAX_QUOTE_CHARS, MAX_SPAN_END, MAX_TEXT_BLOCKS};
+use crate::persona::{Persona, Violation};
+
+/// At most this many problems are listed for one grounding.
+const MAX_VIOLATIONS: usize = 20;
+
+impl Grounding {
+    /// Checks that this grounding fits `persona`.
+    ///
+    /// # Errors
+    ///
+    /// A [`Violation`] (pointer relative to the grounding, e.g. `/fields/~1skills~12/span`) for a
+    /// pointer that names no value of the persona, an entry whose parts do not fit its status
+    /// (`quote` only for `quoted`; `source` and `span` for `quoted` and `stated`), a quote over
+    /// 500 characters, a source other than `block:0` to `block:49`, an empty or out-of-range
+    /// span, or counts that disagree with the entries. At most 20 are listed.
+    pub fn check(&self, persona: &Persona) -> Result<(), Vec<Violation>> {
+        let mut violations = Vec::new();
+        let mut bad_key = false;
+        let mut tally = [0u32; 3];
+        for (pointer, field) in self.fields.iter() {
+            tally[field.status as usize] += 1;
+            if !is_plain_pointer(pointer) {
+                // A key that is not even shaped like a pointer is not repeated back.
+                if !bad_key {
+                    violations.push(violation(
+                        "/fields",
+                        "every key of fields must be a JSON pointer to a persona value, such as /location or /skills/2",
+                    ));
+                }
+                bad_key = true;
+                continue;
+            }
+            let at = format!("/fields/{}", pointer.replace('~', "~0").replace('/', "~1"));
+            if !has_value(persona, pointer) {
+                violations.push(violation(
+                    &at,
+                    "names no value of the saved persona (background and evidence are not grounded)",
+                ));
+            }
+            check_entry(&at, field, &mut violations);
+        }
+        let counts = self.counts;
+        if [counts.quoted, counts.stated, counts.inferred] != tally {
+            violations.push(violation(
+                "/counts",
+                "counts must match the statuses in fields",
+            ));
+        }
+        if counts.fabricated_quotes as usize > MAX_EVIDENCE {
+            violations.push(violation(
+                "/counts/fabricated_quotes",
+                &format!("fabricated_quotes must be at most {MAX_EVIDENCE}"),
+            ));
+        }
+        violations.truncate(MAX_VIOLATIONS);
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(violations)
+        }
+    }
+}
+
+fn violation(field: &str, message: &str) -> Violation {
+    Violation {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn check_entry(at: &str, field: &FieldGrounding, violations: &mut Vec<Violation>) {
+    let located = field.status != GroundingStatus::Inferred;
+    let quoted = field.status == GroundingStatus::Quoted;
+    match (&field.quote, quoted) {
+        (None, true) => violations.push(violation(
+            &format!("{at}/quote"),
+            "a quoted value needs its quote",
+        )),
+        (Some(_), false) => violations.push(violation(
+            &format!("{at}/quote"),
+            "only a quoted value has a quote",
+        )),
+        (Some(quote), true) => {
+            let chars = quote.chars().count();
+            if chars == 0 || chars > MAX_QUOTE_CHARS {
+                violations.push(violation(
+                    &format!("{at}/quote"),
+                    &format!("a quote has 1 to {MAX_QUOTE_CHARS} characters"),
+                ));
+            }
+        }
+        (None, false) => {}
+    }
+    match (&field.source, located) {
+        (None, true) => violations.push(violation(
+            &format!("{at}/source"),
+            "a quoted or stated value needs its source",
+        )),
+        (Some(_), false) => violations.push(violation(
+            &format!("{at}/source"),
+            "an inferred value has no source",
+        )),
+        (Some(source), true) if !is_block_name(source) => violations.push(violation(
+            &format!("{at}/source"),
+            &format!(
+                "source must name a text block, block:0 to block:{}",
+                MAX_TEXT_BLOCKS - 1
+            ),
+        )),
+        _ => {}
+    }
+    match (field.span, located) {
+        (None, true) => violations.push(violation(
+            &format!("{at}/span"),
+            "a quoted or stated value needs its span",
+        )),
+        (Some(_), false) => violations.push(violation(
+            &format!("{at}/span"),
+            "an inferred value has no span",
+        )),
+        (Some(span), true) if span.start >= span.end || span.end as usize > MAX_SPAN_END => {
+            violations.push(violation(
+                &format!("{at}/span"),
+                &format!("a span has start < end <= {MAX_SPAN_END}"),
+            ));
+        }
+        _ => {}
+    }
+}
+
+/// `/name`-like or `/skills/2`-like: a short lowercase field name and an optional short index.
+fn is_plain_pointer(pointer: &str) -> bool {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return false;
+    };
+    let (name, index) = rest
+        .split_once('/')
+        .map_or((rest, None), |(n, i)| (n, Some(i)));
+    (1..=32).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        && index.is_none_or(|i| (1..=3).contains(&i.len()) && i.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether the persona has a value at `pointer` that grounding covers.
+fn has_value(persona: &Persona, pointer: &str) -> bool {
+    let rest = &pointer[1..];
+    let (name, index) = rest
+        .split_once('/')
+        .map_or((rest, None), |(n, i)| (n, Some(i)));
+    let index: Option<usize> = match index {
+        None => None,
+        Some(i) if i.len() > 1 && i.starts_with('0') => return false,
+        Some(i) => match i.parse() {
+            Ok(n) => Some(n),
+            Err(_) => return false,
+        },
+    };
+    let list = match name {
+        "traits" => persona.traits(),
+        "interests" => persona.interests(),
+        "skills" => persona.skills(),
+        "values" => persona.values(),
+        "goals" => persona.goals(),
+        "languages" => persona.languages(),
+        "quotes" => persona.quotes(),
+        scalar => {
+            return index.is_none()
+                && match scalar {
+                    "name" => true,
+                    "age" => persona.age().is_some(),
+                    "occupation" => persona.occupation().is_some(),
+                    "location" => persona.location().is_some(),
+                    "communication_style" => persona.communication_style().is_some(),
+                    _ => false,
+                };
+        }
+    };
+    index.is_some_and(|i| i < list.len())
+}
+
+fn is_block_name(source: &str) -> bool {
+    source
+        .strip_prefix("block:")
+        .filter(|n| n.len() == 1 || !n.starts_with('0'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .is_some_and(|n| n < MAX_TEXT_BLOCKS)
+}
