@@ -74,8 +74,9 @@ pub struct Function {
 }
 
 impl Function {
-    /// Builds the function named `name` (`process-persona`, `save-persona`, `get-persona`,
-    /// `health`) and its adapters, exactly as the server builds them.
+    /// Builds the function named `name` (an [`Operation`]'s name: `process-persona`,
+    /// `save-persona`, `get-persona`, `health`, `openapi`, `persona-schema`) and its adapters,
+    /// exactly as the server builds them.
     ///
     /// # Errors
     ///

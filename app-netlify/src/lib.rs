@@ -1,5 +1,7 @@
-//! The Netlify front door: the functions `process-persona`, `save-persona`, `get-persona` and
-//! `health`, each a Lambda custom-runtime binary whose `main` is one call to [`run`].
+//! The Netlify front door: one function per [`persona_api::Operation`] (`process-persona`,
+//! `save-persona`, `get-persona`, `health`, `openapi` and `persona-schema`), each a Lambda
+//! custom-runtime binary in `netlify/functions/NAME/` whose `main` is one call to [`run`];
+//! `netlify.toml` rewrites each operation's path to its function.
 //!
 //! # Layout
 //!
@@ -81,3 +83,6 @@ async fn start(name: &str) -> Result<Function, StartError> {
     let config = config_from_lookup(|name| std::env::var(name).ok())?;
     Function::build(name, &config).await
 }
+
+#[cfg(test)]
+mod tests;

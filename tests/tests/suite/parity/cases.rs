@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::doors::{Door, Raw};
 
@@ -77,6 +78,16 @@ pub fn calls() -> Vec<Call> {
         Call::new("405 with Allow (POST route)", "GET", "process-persona"),
         Call::new("405 with Allow (GET route)", "DELETE", "get-persona"),
         Call::new("405 on health", "POST", "health").json(&json!({})),
+        Call::new("the OpenAPI document", "GET", "openapi"),
+        Call::new("the persona schema", "GET", "persona-schema").header("origin", ORIGIN),
+        Call::new("405 on the OpenAPI document", "POST", "openapi").json(&json!({})),
+        Call::new(
+            "CORS preflight of the OpenAPI document",
+            "OPTIONS",
+            "openapi",
+        )
+        .header("origin", ORIGIN)
+        .header("access-control-request-method", "GET"),
         Call::new("415: text/plain", "POST", "process-persona").body("text/plain", "hello"),
         Call::new("415: no content type", "POST", "save-persona").raw_body("{}"),
         Call::new("413: body over 1 MiB", "POST", "process-persona")
@@ -118,8 +129,16 @@ pub struct Seen {
     /// The headers a client relies on, by lowercase name.
     pub headers: BTreeMap<String, String>,
     pub body: Value,
+    /// The SHA-256 of the body's bytes when nothing in it was set aside, so that bodies must be
+    /// byte for byte alike (key order and whitespace included), not only equal as JSON.
+    pub exact_body: Option<String>,
     /// Whether an error envelope's `request_id` is the `x-request-id` header, as it must be.
     pub request_id_consistent: bool,
+}
+
+/// The SHA-256 of `bytes`, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Headers compared between the doors: the envelope's, the safety ones, and CORS.
@@ -154,9 +173,11 @@ impl Seen {
             .find(|(name, _)| name == "x-request-id")
             .map(|(_, value)| value.clone());
         let mut request_id_consistent = request_id.is_some();
+        let mut set_aside = false;
         if let Some(id) = body.pointer_mut("/error/request_id") {
             request_id_consistent &= id.as_str() == request_id.as_deref();
             *id = json!("<request id>");
+            set_aside = true;
         }
         for pointer in [
             "/data/id",
@@ -165,12 +186,14 @@ impl Seen {
         ] {
             if let Some(value) = body.pointer_mut(pointer) {
                 *value = json!("<set aside>");
+                set_aside = true;
             }
         }
         Self {
             status: raw.status,
             headers,
             body,
+            exact_body: (!set_aside).then(|| sha256(&raw.body)),
             request_id_consistent,
         }
     }

@@ -1,5 +1,5 @@
-//! The doors a case can be sent through: a base URL (the actix server, or `netlify dev` at
-//! `/api/NAME` or `/.netlify/functions/NAME`), or a release binary run by Netlify's local
+//! The doors a case can be sent through: a base URL (the actix server, or `netlify dev` at the
+//! operation's path or at `/.netlify/functions/NAME`), or a release binary run by Netlify's local
 //! functions proxy with the event the Netlify CLI would send.
 
 use std::path::PathBuf;
@@ -7,6 +7,7 @@ use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use persona_api::Operation;
 use serde_json::{Map, Value, json};
 
 use super::cases::Call;
@@ -23,12 +24,36 @@ pub struct Raw {
     pub body: Vec<u8>,
 }
 
+/// Where a door at a base URL finds an operation.
+#[derive(Debug, Clone, Copy)]
+pub enum Address {
+    /// At the operation's own path (`/api/health`, `/api/schema/persona.json`): the server's
+    /// routes, and the redirects of `netlify.toml`.
+    Path,
+    /// At `/.netlify/functions/NAME`: the function itself, named as the operation is.
+    Function,
+}
+
+impl Address {
+    /// The path of the operation named `operation` (a function's name, as the cases name it).
+    pub fn of(self, operation: &str) -> String {
+        match self {
+            Self::Path => Operation::from_name(operation)
+                .unwrap_or_else(|| panic!("no operation is named {operation:?}"))
+                .path()
+                .to_owned(),
+            Self::Function => format!("/.netlify/functions/{operation}"),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Door {
-    /// `{base}{prefix}{operation}`, e.g. `http://127.0.0.1:8888/api/health`.
+    /// `{base}` and the operation's [`Address`], e.g. `http://127.0.0.1:8888/api/openapi.json`
+    /// or `http://127.0.0.1:8888/.netlify/functions/openapi`.
     Http {
         base: String,
-        prefix: &'static str,
+        address: Address,
         client: reqwest::Client,
         /// Whether bodies over [`ARGUMENT_LIMIT`] are sent (see [`Door::carries`]).
         large_bodies: bool,
@@ -43,10 +68,10 @@ pub enum Door {
 
 impl Door {
     /// A door at a base URL; `large_bodies: false` leaves out what the Netlify CLI cannot carry.
-    pub fn http(base: &str, prefix: &'static str, large_bodies: bool) -> Self {
+    pub fn http(base: &str, address: Address, large_bodies: bool) -> Self {
         Self::Http {
             base: base.trim_end_matches('/').to_owned(),
-            prefix,
+            address,
             client: reqwest::Client::new(),
             large_bodies,
         }
@@ -65,7 +90,10 @@ impl Door {
 
     pub fn name(&self) -> String {
         match self {
-            Self::Http { base, prefix, .. } => format!("{base}{prefix}NAME"),
+            Self::Http { base, address, .. } => match address {
+                Address::Path => format!("{base} at each operation's path"),
+                Address::Function => format!("{base}/.netlify/functions/NAME"),
+            },
             Self::Proxy { binaries, .. } => {
                 format!("local-functions-proxy over {}", binaries.display())
             }
@@ -76,10 +104,13 @@ impl Door {
         match self {
             Self::Http {
                 base,
-                prefix,
+                address,
                 client,
                 ..
-            } => send_http(client, &format!("{base}{prefix}"), call).await,
+            } => {
+                let url = format!("{base}{}", address.of(call.operation));
+                send_http(client, url, call).await
+            }
             Self::Proxy {
                 proxy,
                 binaries,
@@ -100,8 +131,7 @@ impl Door {
     }
 }
 
-async fn send_http(client: &reqwest::Client, prefix: &str, call: &Call) -> Raw {
-    let mut url = format!("{prefix}{}", call.operation);
+async fn send_http(client: &reqwest::Client, mut url: String, call: &Call) -> Raw {
     if let Some(query) = &call.query {
         url = format!("{url}?{query}");
     }
@@ -133,7 +163,7 @@ async fn send_http(client: &reqwest::Client, prefix: &str, call: &Call) -> Raw {
 /// site, the body base64-encoded unless its type is text or JSON-like, the raw query alongside
 /// the parameter maps.
 fn netlify_event(call: &Call) -> Value {
-    let path = format!("/.netlify/functions/{}", call.operation);
+    let path = Address::Function.of(call.operation);
     let raw_query = call.query.clone().unwrap_or_default();
     let mut multi_query: Map<String, Value> = Map::new();
     let parsed = reqwest::Url::parse(&format!("http://localhost/?{raw_query}")).expect("a url");

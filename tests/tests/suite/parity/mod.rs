@@ -4,7 +4,8 @@
 //! The functions are reached two ways:
 //!
 //! - served by the real Netlify CLI (`.ci/start-netlify`) at the URL in `NETLIFY_URL`, through
-//!   both `/api/NAME` (the redirect) and `/.netlify/functions/NAME`;
+//!   both the operation's path (`/api/health`, `/api/openapi.json`: the redirects of
+//!   `netlify.toml`) and `/.netlify/functions/NAME`;
 //! - as release binaries (`cargo build --release --target x86_64-unknown-linux-musl`) in the
 //!   folder `NETLIFY_RELEASE_DIR`, run by Netlify's `local-functions-proxy` (path in
 //!   `LOCAL_FUNCTIONS_PROXY`) with the events the CLI sends.
@@ -25,8 +26,8 @@ use persona_app_http::{Application, Config};
 use persona_wiring::MockStore;
 use tempfile::TempDir;
 
-use cases::{Seen, calls, observe};
-use doors::Door;
+use cases::{Seen, calls, observe, sha256};
+use doors::{Address, Door};
 
 /// The actix server in mock mode over a fresh file store, as a door.
 struct Server {
@@ -61,7 +62,7 @@ async fn spawn_server() -> Server {
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     Server {
-        door: Door::http(&base, "/api/", true),
+        door: Door::http(&base, Address::Path, true),
         base,
         handle,
         _data: data,
@@ -122,6 +123,10 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("405 with Allow (POST route)", 405, "METHOD_NOT_ALLOWED"),
         ("405 with Allow (GET route)", 405, "METHOD_NOT_ALLOWED"),
         ("405 on health", 405, "METHOD_NOT_ALLOWED"),
+        ("the OpenAPI document", 200, ""),
+        ("the persona schema", 200, ""),
+        ("405 on the OpenAPI document", 405, "METHOD_NOT_ALLOWED"),
+        ("CORS preflight of the OpenAPI document", 204, ""),
         ("415: text/plain", 415, "UNSUPPORTED_MEDIA_TYPE"),
         ("415: no content type", 415, "UNSUPPORTED_MEDIA_TYPE"),
         ("413: body over 1 MiB", 413, "PAYLOAD_TOO_LARGE"),
@@ -154,6 +159,20 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
             "{what}"
         );
     }
+    // The documents are served as generated, byte for byte; parity then holds the functions to
+    // the same bytes.
+    let exact = |what: &str| {
+        let (_, s) = seen.iter().find(|(w, _)| w == what).expect("the case ran");
+        s.exact_body.clone()
+    };
+    assert_eq!(
+        exact("the OpenAPI document"),
+        Some(sha256(&persona_api::openapi::DOCUMENT))
+    );
+    assert_eq!(
+        exact("the persona schema"),
+        Some(sha256(&persona_api::openapi::PERSONA_SCHEMA))
+    );
     let (_, got) = seen.last().expect("the round trip");
     assert_eq!(
         got.headers.get("<found the saved id>").map(String::as_str),
@@ -168,9 +187,9 @@ async fn the_functions_under_netlify_dev_answer_as_the_server_does() {
         return;
     };
     let server = spawn_server().await;
-    let expected = observe(&Door::http(&server.base, "/api/", false)).await;
-    for prefix in ["/api/", "/.netlify/functions/"] {
-        let door = Door::http(&base, prefix, false);
+    let expected = observe(&Door::http(&server.base, Address::Path, false)).await;
+    for address in [Address::Path, Address::Function] {
+        let door = Door::http(&base, address, false);
         assert_same(&expected, &door, &observe(&door).await);
     }
     server.handle.stop(true).await;
@@ -197,7 +216,7 @@ async fn the_release_binaries_answer_as_the_server_does_under_the_local_function
         data_dir: data.path().to_owned(),
     };
     let server = spawn_server().await;
-    let expected = observe(&Door::http(&server.base, "/api/", false)).await;
+    let expected = observe(&Door::http(&server.base, Address::Path, false)).await;
     assert_same(&expected, &door, &observe(&door).await);
     server.handle.stop(true).await;
 }
