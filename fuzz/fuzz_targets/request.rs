@@ -24,7 +24,7 @@ use persona_adapters_mock::{MemoryStore, MockExtractor, SAMPLE_IDS};
 use persona_api::{Api, ApiSettings, CorsPolicy, Operation, Request, Response};
 use persona_domain::PersonaId;
 use persona_fuzz::echo::assert_no_echo;
-use persona_fuzz::input::{DraftInput, Json, Text};
+use persona_fuzz::input::{DraftInput, Json, LONG, SHORT, Text};
 use persona_fuzz::persona::assert_matches_schema;
 use persona_ports::PersonaService;
 use serde_json::{Value, json};
@@ -196,8 +196,8 @@ fn request(call: &Call, saved: &[String]) -> Request {
         Body::Raw(bytes) => bytes.clone(),
         Body::Json(Json(value)) => value.to_string().into_bytes(),
         Body::Process { blocks, links } => {
-            let blocks: Vec<String> = blocks.iter().map(Text::build).collect();
-            let links: Vec<String> = links.iter().map(Text::build).collect();
+            let blocks: Vec<String> = blocks.iter().map(|t| t.build(LONG)).collect();
+            let links: Vec<String> = links.iter().map(|t| t.build(SHORT)).collect();
             json!({ "textBlocks": blocks, "links": links })
                 .to_string()
                 .into_bytes()

@@ -20,7 +20,7 @@ use persona_domain::limits::{
 };
 use persona_domain::{SourceBundle, SourceError};
 use persona_fuzz::echo::assert_no_echo;
-use persona_fuzz::input::Text;
+use persona_fuzz::input::{LONG, SHORT, Text};
 use url::Url;
 
 #[derive(Debug, Arbitrary)]
@@ -37,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
                 return;
             };
             (
-                input.blocks.iter().map(Text::build).collect(),
-                input.links.iter().map(Text::build).collect(),
+                input.blocks.iter().map(|t| t.build(LONG)).collect(),
+                input.links.iter().map(|t| t.build(SHORT)).collect(),
             )
         }
     };

@@ -4,22 +4,32 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 use persona_domain::{Evidence, PersonaDraft};
 use serde_json::{Map, Number, Value};
 
-/// Characters a repeated [`Text`] may grow to: past every limit it is meant to cross (a 100,000
-/// character block, a 2,048 character link, a 2,000 character background), and no further.
-const MAX_TEXT_BYTES: usize = 120_000;
+/// Bytes a [`Text`] may grow to when it stands for a persona field, a link or a JSON string:
+/// past every limit of those (2,064 characters), and no further.
+pub const SHORT: usize = 8 * 1024;
+/// Bytes a [`Text`] may grow to when it stands for a text block: past the 100,000 character
+/// limit of one block.
+pub const LONG: usize = 120 * 1024;
 
 /// A string and how often to repeat it, so a few input bytes can cross a length limit.
 #[derive(Debug, Clone, Arbitrary)]
 pub struct Text {
     piece: String,
-    repeat: u16,
+    repeat: u8,
 }
 
 impl Text {
-    pub fn build(&self) -> String {
-        let most = MAX_TEXT_BYTES / self.piece.len().max(1);
-        self.piece
-            .repeat((usize::from(self.repeat) + 1).min(most.max(1)))
+    /// The piece repeated, at most `max_bytes` long (but at least once). Most texts are the piece
+    /// alone, some are repeated a little, a few as often as `max_bytes` allows: long inputs are
+    /// slow, and only a few are needed to cross the limits.
+    pub fn build(&self, max_bytes: usize) -> String {
+        let times = match self.repeat {
+            0..=127 => 1,
+            r @ 128..=239 => usize::from(r) - 126,
+            r => 1 << (usize::from(r) - 233),
+        };
+        let most = (max_bytes / self.piece.len().max(1)).max(1);
+        self.piece.repeat(times.min(most))
     }
 }
 
@@ -51,31 +61,32 @@ enum Age {
 
 impl DraftInput {
     pub fn build(&self) -> PersonaDraft {
-        let list = |items: &[Text]| items.iter().map(Text::build).collect();
+        let text = |t: &Text| t.build(SHORT);
+        let list = |items: &[Text]| items.iter().map(text).collect();
         PersonaDraft {
-            name: self.name.as_ref().map(Text::build),
+            name: self.name.as_ref().map(text),
             age: self.age.as_ref().map(|age| match age {
                 Age::Small(n) => i64::from(*n),
                 Age::Any(n) => *n,
             }),
-            occupation: self.occupation.as_ref().map(Text::build),
-            location: self.location.as_ref().map(Text::build),
-            background: self.background.build(),
+            occupation: self.occupation.as_ref().map(text),
+            location: self.location.as_ref().map(text),
+            background: text(&self.background),
             traits: list(&self.traits),
             interests: list(&self.interests),
             skills: list(&self.skills),
             values: list(&self.values),
             goals: list(&self.goals),
             languages: list(&self.languages),
-            communication_style: self.communication_style.as_ref().map(Text::build),
+            communication_style: self.communication_style.as_ref().map(text),
             quotes: list(&self.quotes),
             evidence: self
                 .evidence
                 .iter()
                 .map(|(field, quote, source)| Evidence {
-                    field: field.build(),
-                    quote: quote.build(),
-                    source: source.build(),
+                    field: text(field),
+                    quote: text(quote),
+                    source: text(source),
                 })
                 .collect(),
         }
@@ -127,7 +138,7 @@ fn json_value(u: &mut Unstructured<'_>, depth: usize) -> Result<Value> {
         1 => Value::Bool(u.arbitrary()?),
         2 => Value::Number(Number::from(u.arbitrary::<i64>()?)),
         3 => Number::from_f64(u.arbitrary()?).map_or(Value::Null, Value::Number),
-        4 => Value::String(Text::arbitrary(u)?.build()),
+        4 => Value::String(Text::arbitrary(u)?.build(SHORT)),
         5 => {
             let mut items = Vec::new();
             u.arbitrary_loop(Some(0), Some(60), |u| {
