@@ -3,7 +3,8 @@
 
 use std::sync::LazyLock;
 
-use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;
@@ -132,7 +133,7 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
         .take(MAX_DETAILS)
         .map(|e| Detail {
             field: e.instance_path().to_string(),
-            message: e.masked().to_string(),
+            message: masked_message(&e),
         })
         .collect();
     if !details.is_empty() {
@@ -149,6 +150,24 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
             "the request body does not have the expected shape",
         )
     })
+}
+
+/// A shape error's message with nothing the client sent: `masked` hides values but still quotes
+/// unknown property names, which are the client's text too, so those are counted instead.
+fn masked_message(error: &ValidationError<'_>) -> String {
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => format!(
+            "{} unknown propert{} not allowed here; send only the documented fields",
+            unexpected.len(),
+            if unexpected.len() == 1 {
+                "y is"
+            } else {
+                "ies are"
+            }
+        ),
+        _ => error.masked().to_string(),
+    }
 }
 
 /// `application/json`, with any parameters (`; charset=utf-8`), in any case.
@@ -272,6 +291,23 @@ mod tests {
         assert!(
             fields.contains(&"/grounding/fields/~1name/status"),
             "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_property_names_are_counted_not_repeated() {
+        // Found by the `request` fuzz target: the masked message still quoted each unknown name.
+        let e = error(&post(
+            Some("application/json"),
+            r#"{"textBlocks":["ok"], "my diary entry": 1, "another secret": 2}"#,
+        ));
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        let all = format!("{:?}", e.details);
+        assert!(!all.contains("diary") && !all.contains("secret"), "{all}");
+        assert!(
+            e.details.iter().any(|d| d.field.is_empty()
+                && d.message == "2 unknown properties are not allowed here; send only the documented fields"),
+            "{all}"
         );
     }
 

@@ -66,6 +66,14 @@ pub enum SourceError {
         max: usize,
     },
     #[error(
+        "links[{index}] has {chars} characters once normalised (spaces and non-ASCII characters are percent-encoded); at most {max} are allowed"
+    )]
+    NormalisedLinkTooLong {
+        index: usize,
+        chars: usize,
+        max: usize,
+    },
+    #[error(
         "links[{index}] is not an absolute URL (expected something like https://example.com/page)"
     )]
     LinkNotUrl { index: usize },
@@ -86,6 +94,7 @@ impl SourceError {
             Self::TooManyLinks { .. } => "/links".to_owned(),
             Self::EmptyLink { index }
             | Self::LinkTooLong { index, .. }
+            | Self::NormalisedLinkTooLong { index, .. }
             | Self::LinkNotUrl { index }
             | Self::LinkNotHttp { index } => format!("/links/{index}"),
         }
@@ -100,6 +109,7 @@ impl SourceError {
                 | Self::TotalTextTooLong { .. }
                 | Self::TooManyLinks { .. }
                 | Self::LinkTooLong { .. }
+                | Self::NormalisedLinkTooLong { .. }
         )
     }
 }
@@ -110,7 +120,8 @@ impl SourceBundle {
     /// Text blocks: control characters other than newline and tab are removed, line endings become
     /// `\n`, each block is trimmed; 1..=50 blocks of 1..=100,000 characters, 300,000 in total.
     /// Links: trimmed and stripped of control characters; 0..=50 absolute http(s) URLs of at most
-    /// 2,048 characters; duplicates (after URL normalisation) keep their first place.
+    /// 2,048 characters, both as sent and once normalised (percent-encoding can make a link
+    /// several times longer); duplicates (after URL normalisation) keep their first place.
     ///
     /// # Errors
     ///
@@ -244,7 +255,16 @@ fn parse_link(index: usize, raw: &str) -> Result<String, SourceError> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err(SourceError::LinkNotUrl { index });
     }
-    Ok(url.into())
+    let link: String = url.into();
+    let chars = char_count(&link);
+    if chars > MAX_LINK_CHARS {
+        return Err(SourceError::NormalisedLinkTooLong {
+            index,
+            chars,
+            max: MAX_LINK_CHARS,
+        });
+    }
+    Ok(link)
 }
 
 #[cfg(test)]
@@ -403,6 +423,32 @@ mod tests {
                 max: 2_048
             }]
         );
+    }
+
+    #[test]
+    fn a_link_that_percent_encoding_takes_over_the_limit_is_rejected() {
+        // Found by the `source_bundle` fuzz target: 2,020 characters as sent, 12,020 as kept.
+        let link = format!("https://example.com/{}", "é".repeat(2_000));
+        let errs = errors(&["x"], &[&link]);
+        assert_eq!(
+            errs,
+            [SourceError::NormalisedLinkTooLong {
+                index: 0,
+                chars: 12_020,
+                max: MAX_LINK_CHARS
+            }]
+        );
+        assert!(errs[0].is_too_large());
+        assert_eq!(errs[0].pointer(), "/links/0");
+        assert!(!errs[0].to_string().contains("é"));
+    }
+
+    #[test]
+    fn a_link_at_the_limit_once_normalised_parses() {
+        let path = "a".repeat(MAX_LINK_CHARS - "https://example.com/".len());
+        let link = format!("HTTPS://EXAMPLE.com/{path}");
+        let bundle = SourceBundle::parse(&strings(&["x"]), &[link]).expect("valid");
+        assert_eq!(bundle.links()[0].chars().count(), MAX_LINK_CHARS);
     }
 
     #[test]

@@ -357,11 +357,13 @@ impl Normaliser {
                     MAX_EVIDENCE_SOURCE_CHARS,
                 ),
             };
-            // Evidence without a field or a quote supports nothing; an exact repeat adds nothing.
-            let incomplete = [&evidence.field, &evidence.quote, &evidence.source]
-                .iter()
-                .any(|part| part.is_empty());
-            if incomplete || kept.contains(&evidence) {
+            // Evidence without a field, a quote or a source supports nothing (the persona schema
+            // requires all three); an exact repeat adds nothing.
+            if evidence.field.is_empty()
+                || evidence.quote.is_empty()
+                || evidence.source.is_empty()
+                || kept.contains(&evidence)
+            {
                 continue;
             }
             kept.push(evidence);

@@ -241,6 +241,37 @@ fn evidence_without_field_or_quote_and_exact_repeats_are_dropped() {
 }
 
 #[test]
+fn evidence_without_a_source_is_dropped() {
+    // Found by the `draft_rules` fuzz target: kept, it broke the persona schema's `minLength: 1`.
+    let draft = PersonaDraft {
+        evidence: vec![
+            Evidence {
+                field: "age".into(),
+                quote: "I am 36".into(),
+                source: " \n ".into(),
+            },
+            Evidence {
+                field: "name".into(),
+                quote: "I am Ada".into(),
+                source: "block:0".into(),
+            },
+        ],
+        ..named("Ada")
+    };
+    let out = Persona::from_draft(draft.clone());
+    assert_eq!(
+        out.persona.evidence(),
+        [Evidence {
+            field: "name".into(),
+            quote: "I am Ada".into(),
+            source: "block:0".into(),
+        }]
+    );
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    assert_eq!(Persona::parse(draft), Ok(out.persona));
+}
+
+#[test]
 fn parse_accepts_a_tidy_persona_and_tidies_harmless_things_silently() {
     let draft = PersonaDraft {
         traits: strings(&[" kind ", "Kind", ""]),
