@@ -108,7 +108,7 @@ fn check_bundle(bundle: &SourceBundle, blocks: &[String], links: &[String]) {
     // Debug shows sizes only.
     let shown = format!("{bundle:?}");
     let sent: Vec<&[u8]> = blocks.iter().chain(links).map(|s| s.as_bytes()).collect();
-    assert_no_echo(&sent, &shown, "");
+    assert_no_echo(&sent, &shown, "SourceBundle");
 }
 
 fn check_errors(errors: &[SourceError], blocks: &[String], links: &[String]) {
