@@ -1,0 +1,190 @@
+/**
+ * [`apiPersonaService`]: the client of the server, over nothing but `fetch`.
+ *
+ * Paths are the same on both front doors (`/api/…`; Netlify rewrites them to its functions), so
+ * one `baseUrl` works against `persona-server` and a Netlify deploy alike.
+ */
+
+import { PersonaApiError } from "./errors.js";
+import type {
+  CallOptions,
+  ErrorBody,
+  PersonaDraft,
+  PersonaService,
+  ProcessRequest,
+  ProcessResult,
+  SaveOptions,
+  SaveRequest,
+  SaveResult,
+  SourceCounts,
+  StoredPersonaResult,
+} from "./types.js";
+
+/** Where the server is and how to reach it. */
+export interface ApiOptions {
+  /** The server's origin, e.g. `https://personas.example.com`; `""` (the default) is same origin. */
+  baseUrl?: string | undefined;
+  /** The `fetch` to use (a test's fake, or one with credentials); the global one by default. */
+  fetch?: typeof fetch | undefined;
+}
+
+/** A save's body: the persona, and the source counts and grounding when there are any. */
+type SaveBody = Pick<SaveRequest, "persona"> & Partial<Pick<SaveRequest, "source" | "grounding">>;
+
+/** The client of the Persona API. */
+export function apiPersonaService(options: ApiOptions = {}): PersonaService {
+  const base = (options.baseUrl ?? "").replace(/\/+$/, "");
+  const call = <T>(path: string, init: RequestInit): Promise<T> =>
+    request<T>(options.fetch ?? globalThis.fetch, `${base}${path}`, init);
+
+  return {
+    processPersona(
+      textBlocks: ProcessRequest["textBlocks"],
+      links: ProcessRequest["links"] = [],
+      callOptions: CallOptions = {},
+    ): Promise<ProcessResult> {
+      const body: ProcessRequest = { textBlocks, links };
+      return call("/api/process-persona", post(body, callOptions.signal));
+    },
+
+    savePersona(
+      persona: PersonaDraft,
+      source?: SourceCounts,
+      saveOptions: SaveOptions = {},
+    ): Promise<SaveResult> {
+      const body: SaveBody = { persona };
+      if (source !== undefined) body.source = source;
+      if (saveOptions.grounding !== undefined) body.grounding = saveOptions.grounding;
+      return call("/api/save-persona", post(body, saveOptions.signal));
+    },
+
+    getPersona(id: string, callOptions: CallOptions = {}): Promise<StoredPersonaResult> {
+      return call(`/api/get-persona?id=${encodeURIComponent(id)}`, {
+        method: "GET",
+        headers: { accept: "application/json" },
+        signal: callOptions.signal ?? null,
+      });
+    },
+  };
+}
+
+function post(body: unknown, signal: AbortSignal | undefined): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(body),
+    signal: signal ?? null,
+  };
+}
+
+/** One call: the envelope's `data`, or a `PersonaApiError`. */
+async function request<T>(doFetch: typeof fetch, url: string, init: RequestInit): Promise<T> {
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) throw aborted(signal.reason);
+  let response: Response;
+  try {
+    response = await doFetch(url, init);
+  } catch (cause) {
+    if (signal?.aborted || isAbortError(cause)) throw aborted(cause);
+    // The cause stays attached for debugging; the message never repeats what was sent.
+    throw new PersonaApiError({
+      code: "NETWORK_ERROR",
+      message: "the Persona API could not be reached; check the connection and try again",
+      retryable: true,
+      cause,
+    });
+  }
+
+  const headerId = response.headers.get("x-request-id");
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (cause) {
+    if (signal?.aborted || isAbortError(cause)) throw aborted(cause);
+    throw badResponse(response.status, headerId, retryAfter, cause);
+  }
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw badResponse(response.status, headerId, retryAfter);
+  }
+
+  if (isRecord(envelope) && envelope.success === true && "data" in envelope && response.ok) {
+    return envelope.data as T;
+  }
+  if (isRecord(envelope) && envelope.success === false && isErrorBody(envelope.error)) {
+    const error = envelope.error;
+    throw new PersonaApiError({
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      requestId: error.request_id || headerId,
+      status: response.status,
+      details: Array.isArray(error.details) ? error.details : [],
+      retryAfter,
+    });
+  }
+  throw badResponse(response.status, headerId, retryAfter);
+}
+
+function badResponse(
+  status: number,
+  requestId: string | null,
+  retryAfter: number | null,
+  cause?: unknown,
+): PersonaApiError {
+  return new PersonaApiError({
+    code: "BAD_RESPONSE",
+    message: `the Persona API answered HTTP ${status} without its JSON envelope (a proxy or gateway may have answered instead)`,
+    retryable: status >= 500,
+    requestId,
+    status,
+    retryAfter,
+    cause,
+  });
+}
+
+function aborted(cause: unknown): PersonaApiError {
+  return new PersonaApiError({
+    code: "ABORTED",
+    message: "the call was aborted",
+    retryable: false,
+    cause,
+  });
+}
+
+function isAbortError(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { name?: unknown }).name === "AbortError"
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    isRecord(value) &&
+    typeof value.code === "string" &&
+    typeof value.message === "string" &&
+    typeof value.retryable === "boolean"
+  );
+}
+
+/**
+ * `Retry-After` in seconds: a number of seconds, or an HTTP date turned into the seconds until it
+ * (at least 0); null when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
