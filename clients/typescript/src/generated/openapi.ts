@@ -307,7 +307,7 @@ export interface components {
              * @description Absolute http(s) links about the person: up to 50, each up to 2,048 characters.
              * @default []
              */
-            links: string[];
+            links?: string[];
         };
         /** @description `{"success": true, "data": …}` of process-persona. */
         ProcessResponse: {
@@ -331,68 +331,68 @@ export interface components {
                  * @description The person's name as the source gives it; null when the source names nobody.
                  * @default null
                  */
-                name: string | null;
+                name?: string | null;
                 /**
                  * Format: int64
                  * @description Age in years; null when the source does not say.
                  * @default null
                  */
-                age: number | null;
+                age?: number | null;
                 /** @default null */
-                occupation: string | null;
+                occupation?: string | null;
                 /** @default null */
-                location: string | null;
+                location?: string | null;
                 /**
                  * @description One short paragraph about the person.
                  * @default
                  */
-                background: string;
+                background?: string;
                 /** @default [] */
-                traits: string[];
+                traits?: string[];
                 /** @default [] */
-                interests: string[];
+                interests?: string[];
                 /** @default [] */
-                skills: string[];
+                skills?: string[];
                 /** @default [] */
-                values: string[];
+                values?: string[];
                 /** @default [] */
-                goals: string[];
+                goals?: string[];
                 /** @default [] */
-                languages: string[];
+                languages?: string[];
                 /** @default null */
-                communication_style: string | null;
+                communication_style?: string | null;
                 /**
                  * @description Verbatim phrases from the source that show the person's voice.
                  * @default []
                  */
-                quotes: string[];
+                quotes?: string[];
                 /**
                  * @description Quotes from the source that support a field.
                  * @default []
                  */
-                evidence: {
+                evidence?: {
                     /**
                      * @description The persona field the quote supports, e.g. `occupation` or `interests`.
                      * @default
                      */
-                    field: string;
+                    field?: string;
                     /**
                      * @description The supporting words, verbatim from the source.
                      * @default
                      */
-                    quote: string;
+                    quote?: string;
                     /**
                      * @description Where the quote is: `block:N` for the N-th text block (from 0), or a link.
                      * @default
                      */
-                    source: string;
+                    source?: string;
                 }[];
             };
             /**
              * @description How much material the persona came from, for the metadata.
              * @default null
              */
-            source: {
+            source?: {
                 /** Format: uint32 */
                 blocks: number;
                 /** Format: uint32 */
@@ -405,7 +405,7 @@ export interface components {
              *     "object or null", so a shape error points inside it.)
              * @default null
              */
-            grounding: {
+            grounding?: {
                 /** @description Whether unsupported values are kept and marked, or removed. */
                 mode: "flag" | "strict";
                 /**
