@@ -317,6 +317,8 @@ function finish(progress) {
   state.controller = null;
   $('process').disabled = false;
   setBusy(false);
+  // Nothing to show until an answer comes (showReview shows it again).
+  $('result').hidden = true;
 }
 
 function cancelProcessing() {

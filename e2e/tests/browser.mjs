@@ -39,6 +39,8 @@ export function launch() {
  */
 export async function openPage(context) {
   const page = await context.newPage();
+  // A missing element fails the test in 10 s rather than playwright's 30.
+  page.setDefaultTimeout(10_000);
   page.problems = [];
   page.consoleText = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
