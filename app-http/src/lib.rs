@@ -2,10 +2,12 @@
 //!
 //! - [`startup`]: [`Application`], which builds the adapters through [`persona_wiring`], binds
 //!   its listener and serves until stopped.
+//! - [`site`]: the playground page (`public/`, embedded) and its headers.
 //!
-//! The transport is deliberately thin: every request is handed, as a neutral
-//! [`persona_api::Request`], to the shared API, and its answer is written back unchanged.
+//! The transport is deliberately thin: every request but the page's files is handed, as a
+//! neutral [`persona_api::Request`], to the shared API, and its answer is written back unchanged.
 
+pub mod site;
 pub mod startup;
 
 pub use persona_wiring::{Config, telemetry};

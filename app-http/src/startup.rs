@@ -13,6 +13,8 @@ use tracing::info;
 
 use persona_wiring::{Config, WiringError, build_api};
 
+use crate::site::{self, SiteFile};
+
 /// A built server, bound to its port, not yet running.
 pub struct Application {
     port: u16,
@@ -94,12 +96,16 @@ impl Application {
     }
 }
 
-/// Hands every request to the shared API as a neutral request and writes its answer back.
+/// Serves a file of the playground page ([`site`]), or hands the request to the shared API as a
+/// neutral request and writes its answer back.
 async fn forward(
     request: HttpRequest,
     mut payload: web::Payload,
     api: web::Data<Api>,
 ) -> HttpResponse {
+    if let Some(file) = site::find(request.method().as_str(), request.path()) {
+        return page(file);
+    }
     // Read at most one byte past the limit: enough for the API to refuse with 413, without
     // buffering an unbounded body.
     let mut body = Vec::new();
@@ -138,4 +144,14 @@ async fn forward(
         response.insert_header((name, value));
     }
     response.body(answer.body)
+}
+
+/// A file of the page with its headers (actix leaves the body out of an answer to `HEAD`).
+fn page(file: &SiteFile) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("content-type", file.content_type));
+    for header in site::HEADERS {
+        response.insert_header(header);
+    }
+    response.body(file.body)
 }

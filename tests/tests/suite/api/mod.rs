@@ -9,3 +9,4 @@ mod persistence;
 mod privacy;
 mod process;
 mod save_get;
+mod site;

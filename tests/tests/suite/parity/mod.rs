@@ -14,10 +14,12 @@
 //! (CI), when it fails. Both sides run in mock mode over the file store, so health names the same
 //! adapters and a save is found by a later invocation.
 //!
-//! Unknown paths are not compared: Netlify answers those itself, before any function runs.
+//! Unknown paths are not compared: Netlify answers those itself, before any function runs. The
+//! playground page's static files are compared in [`site`].
 
 mod cases;
 mod doors;
+mod site;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,118 @@
+// The page's pure helpers (public/app.js exports them), and one check against the service that
+// an edit's recomputed grounding is one save-persona accepts and keeps.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { ShownError, readEnvelope, regrounded, tidyList } from '../../public/app.js';
+import { BASE, BLOCK_ONE, BLOCK_TWO } from './browser.mjs';
+
+const entry = (quote) => ({ status: 'quoted', quote, source: 'block:0', span: { start: 0, end: 5 } });
+const before = {
+  name: 'Maya Patel', age: 34, occupation: 'product designer', location: null, background: '',
+  traits: [], interests: ['climbing', 'jazz'], skills: [], values: [], goals: [], languages: [],
+  communication_style: null, quotes: [],
+};
+const grounding = {
+  mode: 'flag',
+  fields: {
+    '/name': entry('Maya'),
+    '/age': entry('34'),
+    '/occupation': { status: 'inferred' },
+    '/interests/0': entry('climbing'),
+    '/interests/1': { status: 'stated', source: 'block:1', span: { start: 3, end: 7 } },
+  },
+  counts: { quoted: 3, stated: 1, inferred: 1, fabricated_quotes: 2 },
+};
+
+describe('regrounded', () => {
+  test('an unchanged persona keeps every entry and its counts', () => {
+    assert.deepEqual(regrounded(before, structuredClone(before), grounding), grounding);
+  });
+
+  test('a changed or removed value loses its entry and the counts follow', () => {
+    const after = { ...before, name: 'Maya Okafor', occupation: null };
+    const got = regrounded(before, after, grounding);
+    assert.deepEqual(Object.keys(got.fields), ['/age', '/interests/0', '/interests/1']);
+    assert.deepEqual(got.counts, { quoted: 2, stated: 1, inferred: 0, fabricated_quotes: 2 });
+    assert.equal(got.mode, 'flag');
+  });
+
+  test('a list item keeps its entry at its new index, and a new item has none', () => {
+    const after = { ...before, interests: ['hiking', 'jazz'] };
+    const got = regrounded(before, after, grounding);
+    assert.deepEqual(got.fields['/interests/1'], grounding.fields['/interests/1']);
+    assert.equal(got.fields['/interests/0'], undefined);
+    assert.deepEqual(got.counts, { quoted: 2, stated: 1, inferred: 1, fabricated_quotes: 2 });
+  });
+
+  test('a value changed only in case is a change', () => {
+    const got = regrounded(before, { ...before, interests: ['Climbing', 'jazz'] }, grounding);
+    assert.equal(got.fields['/interests/0'], undefined);
+  });
+});
+
+describe('tidyList', () => {
+  test('one item a line, whitespace collapsed, empties dropped, repeats kept once ignoring case', () => {
+    assert.deepEqual(tidyList('  jazz \n\n climbing   walls\nJAZZ\n \t\nhiking'), ['jazz', 'climbing walls', 'hiking']);
+  });
+});
+
+describe('readEnvelope', () => {
+  test('a success gives its data', () => {
+    assert.deepEqual(readEnvelope(200, '{"success":true,"data":{"id":"x"}}', null), { id: 'x' });
+  });
+
+  test('an error gives its message, request id and details', () => {
+    const body = JSON.stringify({
+      success: false,
+      error: { code: 'INVALID_REQUEST', message: 'bad', request_id: 'r-1', retryable: false, details: [{ field: '/a', message: 'm' }] },
+    });
+    assert.throws(() => readEnvelope(400, body, 'header-id'), (error) => {
+      assert.ok(error instanceof ShownError);
+      assert.equal(error.message, 'bad');
+      assert.equal(error.requestId, 'r-1');
+      assert.equal(error.code, 'INVALID_REQUEST');
+      assert.deepEqual(error.details, [{ field: '/a', message: 'm' }]);
+      return true;
+    });
+  });
+
+  test('an answer that is not JSON says so, with its status and the header\'s request id', () => {
+    assert.throws(() => readEnvelope(502, '<html>Bad gateway</html>', 'h-2'), (error) => {
+      assert.match(error.message, /not JSON \(HTTP 502\)/);
+      assert.equal(error.requestId, 'h-2');
+      return true;
+    });
+  });
+
+  test('JSON that is no envelope says so', () => {
+    assert.throws(() => readEnvelope(200, '[1,2]', null), /unexpected shape \(HTTP 200\)/);
+  });
+});
+
+test('save-persona accepts an edit\'s recomputed grounding and get-persona returns it', async () => {
+  const post = async (path, body) => {
+    const response = await fetch(`${BASE}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const processed = await post('/api/process-persona', { textBlocks: [BLOCK_ONE, BLOCK_TWO], links: [] });
+  assert.equal(processed.status, 200);
+  const { persona, grounding: original } = processed.body.data;
+  assert.deepEqual(persona.interests, ['climbing', 'jazz']);
+  // Reorder and extend a list, change a scalar, drop another.
+  const edited = { ...persona, interests: ['jazz', 'bouldering', 'climbing'], occupation: 'UX lead', location: null };
+  const grounding = regrounded(persona, edited, original);
+  assert.deepEqual(grounding.fields['/interests/0'], original.fields['/interests/1']);
+  assert.deepEqual(grounding.fields['/interests/2'], original.fields['/interests/0']);
+  const saved = await post('/api/save-persona', { persona: edited, source: { blocks: 2, links: 0 }, grounding });
+  assert.equal(saved.status, 201, JSON.stringify(saved.body.error));
+  const got = await (await fetch(`${BASE}/api/get-persona?id=${saved.body.data.id}`)).json();
+  assert.deepEqual(got.data.grounding, grounding);
+
+  // The check the service makes is real: the unedited grounding does not fit the edit.
+  const refused = await post('/api/save-persona', { persona: edited, source: { blocks: 2, links: 0 }, grounding: original });
+  assert.equal(refused.status, 400);
+});
