@@ -205,22 +205,8 @@ describe("the client's own failures", () => {
   test("save sends source and grounding only when given, and same origin by default", async () => {
     const { fetch, seen } = fakeFetch(() => envelope({ id: "x" }, 201));
     const api = apiPersonaService({ fetch });
-    const persona: PersonaDraft = {
-      name: "Ada",
-      age: null,
-      occupation: null,
-      location: null,
-      background: "",
-      traits: [],
-      interests: [],
-      skills: [],
-      values: [],
-      goals: [],
-      languages: [],
-      communication_style: null,
-      quotes: [],
-      evidence: [],
-    };
+    // Save takes a partial persona: the server fills in what is missing.
+    const persona: PersonaDraft = { name: "Ada" };
     await api.savePersona(persona);
     const grounding: Grounding = {
       mode: "flag",

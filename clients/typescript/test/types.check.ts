@@ -10,6 +10,7 @@ import {
   PersonaApiError,
   type ErrorCode,
   type Persona,
+  type PersonaDraft,
   type PersonaApiErrorCode,
   type PersonaService,
   type ProcessRequest,
@@ -42,6 +43,11 @@ const persona: Persona = {
   quotes: [],
   evidence: [],
 };
+
+// Save takes a partial persona (the server defaults what is missing); an answer's is whole.
+const partial: PersonaDraft = { name: "Ada" };
+// @ts-expect-error: a persona the server answers with has every field.
+const partialAnswer: Persona = { name: "Ada" };
 
 // @ts-expect-error: age is a number or null, never a string.
 const stringAge: Persona = { ...persona, age: "36" };
@@ -89,4 +95,4 @@ async function calls(service: PersonaService): Promise<void> {
   void [years, when];
 }
 
-void [stringAge, noBlocks, blockNumbers, unknownCode, unknownClientCode, clientCode, serverCode, calls];
+void [partial, partialAnswer, stringAge, noBlocks, blockNumbers, unknownCode, unknownClientCode, clientCode, serverCode, calls];

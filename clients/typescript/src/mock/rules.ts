@@ -4,7 +4,7 @@
  * refuses whatever would lose information. Messages name fields and sizes, never values.
  */
 
-import type { Persona, Warning } from "../types.js";
+import type { Persona, PersonaDraft, Warning } from "../types.js";
 import {
   charCount,
   chars,
@@ -29,30 +29,14 @@ const MAX_EVIDENCE = 50;
 const MAX_EVIDENCE_FIELD_CHARS = 64;
 const MAX_EVIDENCE_SOURCE_CHARS = 2_048 + 16;
 
-/** One evidence item of a draft. */
-export interface DraftEvidence {
-  field: string;
-  quote: string;
-  source: string;
-}
+/** One evidence item of a draft, every part present. */
+export type DraftEvidence = Required<NonNullable<PersonaDraft["evidence"]>[number]>;
 
-/** The loose shape the extractor returns and a client saves (every field present). */
-export interface Draft {
-  name: string | null;
-  age: number | null;
-  occupation: string | null;
-  location: string | null;
-  background: string;
-  traits: string[];
-  interests: string[];
-  skills: string[];
-  values: string[];
-  goals: string[];
-  languages: string[];
-  communication_style: string | null;
-  quotes: string[];
-  evidence: DraftEvidence[];
-}
+/**
+ * The loose shape the extractor returns and a client saves, every field present: save's
+ * `persona` (whose fields the server defaults when missing) with the defaults filled in.
+ */
+export type Draft = Required<Omit<PersonaDraft, "evidence">> & { evidence: DraftEvidence[] };
 
 /** Why a client's persona cannot be saved as sent. */
 export interface Violation {
