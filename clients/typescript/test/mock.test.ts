@@ -28,6 +28,25 @@ describe("mockPersonaService", () => {
     }
   });
 
+  test("without Web Crypto's digest (an insecure page) it processes, and a save says what to do", async () => {
+    const real = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    assert.ok(real?.configurable, "globalThis.crypto can be replaced for this test");
+    const randomOnly = { getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) };
+    Object.defineProperty(globalThis, "crypto", { value: randomOnly, configurable: true });
+    try {
+      const mock = mockPersonaService();
+      const processed = await mock.processPersona([...MOCK_EXAMPLES[0]!.textBlocks]);
+      assert.equal(processed.persona.name, "Maya Patel");
+      const error = await rejection(mock.savePersona(processed.persona));
+      assert.equal(error.code, "INTERNAL");
+      assert.equal(error.status, 500);
+      assert.match(error.message, /https:\/\/ or http:\/\/localhost/);
+    } finally {
+      Object.defineProperty(globalThis, "crypto", real);
+    }
+    assert.ok(globalThis.crypto.subtle !== undefined, "restored");
+  });
+
   test("a text that names nobody gives Unnamed persona with its warning", async () => {
     const result = await mockPersonaService().processPersona(["Loves hiking. Works as a barista in Lisbon."]);
     assert.equal(result.persona.name, "Unnamed persona");

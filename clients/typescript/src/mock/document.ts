@@ -4,23 +4,42 @@
  * UTC in whole seconds; and fresh ids, 21 characters of nanoid's alphabet.
  */
 
+import { PersonaApiError } from "../errors.js";
 import type { Metadata, Persona, SourceCounts } from "../types.js";
 
 const ID_ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict";
 const ID_LENGTH = 21;
 
-/** The platform's Web Crypto (browsers, Node 20). */
-function webCrypto(): Crypto {
-  const crypto = globalThis.crypto;
-  if (crypto?.subtle === undefined) {
-    throw new Error("the persona mock needs Web Crypto (globalThis.crypto): a browser or Node 20");
+/**
+ * The platform's random numbers: `crypto.getRandomValues`, which every browser and Node 20 give
+ * to any page, secure or not.
+ */
+function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}
+
+/**
+ * SHA-256 by Web Crypto. Browsers give `crypto.subtle` only to secure contexts (https:// and
+ * http://localhost), so a page opened at, say, http://192.168.1.20:3000 has none: the save then
+ * fails with an error that says what to do, rather than with a TypeError.
+ */
+async function sha256(bytes: BufferSource): Promise<Uint8Array> {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle === undefined) {
+    throw new PersonaApiError({
+      code: "INTERNAL",
+      message:
+        "the persona mock saves with Web Crypto's SHA-256, which the browser gives only to secure pages: open the app at https:// or http://localhost, or use the real API",
+      retryable: false,
+      status: 500,
+    });
   }
-  return crypto;
+  return new Uint8Array(await subtle.digest("SHA-256", bytes));
 }
 
 /** A fresh persona id: 21 characters of `[A-Za-z0-9_-]`, about 126 random bits. */
 export function freshId(): string {
-  const bytes = webCrypto().getRandomValues(new Uint8Array(ID_LENGTH));
+  const bytes = randomBytes(ID_LENGTH);
   let id = "";
   for (const byte of bytes) id += ID_ALPHABET[byte & 63];
   return id;
@@ -55,7 +74,7 @@ export async function metadataFor(
   createdAt: Date,
 ): Promise<Metadata> {
   const bytes = new TextEncoder().encode(canonicalJson(persona));
-  const digest = new Uint8Array(await webCrypto().subtle.digest("SHA-256", bytes));
+  const digest = await sha256(bytes);
   return {
     persona_id: id,
     created_at: createdAt.toISOString().replace(/\.\d+Z$/, "Z"),
