@@ -2,6 +2,7 @@
 // what a user does and asserts what they see.
 
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -11,6 +12,8 @@ import {
 } from './browser.mjs';
 
 const EDITED = 'Maya P. Okafor';
+/** axe-core, the accessibility engine, as one script to inject. */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SHARE = /^http:\/\/[^/]+\/\?id=[A-Za-z0-9_-]{21}$/;
 
 let browser;
@@ -248,6 +251,40 @@ describe('the playground page', () => {
       await page.getByRole('button', { name: 'Edit' }).click();
       ({ scrollWidth, innerWidth } = await fits());
       assert.ok(scrollWidth <= innerWidth, `the editor: ${scrollWidth} > ${innerWidth}`);
+    });
+  });
+
+  test('axe finds no WCAG 2 A or AA violation on the form, the error, the card, the editor, the share link and the shared persona', async () => {
+    // axe is injected as a script of its own, which the page's policy rightly refuses: this
+    // context alone bypasses the policy (the other tests keep it and fail on any refusal).
+    await withPage({ bypassCSP: true }, async (page) => {
+      const audit = async (state) => {
+        await page.addScriptTag({ path: AXE });
+        const { violations } = await page.evaluate(() =>
+          globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+        const found = violations.map((v) =>
+          `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        assert.deepEqual(found, [], `on ${state}`);
+      };
+      await audit('the empty form');
+      await page.getByRole('button', { name: 'Process', exact: true }).click();
+      await page.getByRole('alert').waitFor();
+      await audit('the error');
+      await fillSample(page);
+      await page.getByRole('button', { name: 'Process', exact: true }).click();
+      await cardNamed(page, 'Maya Patel');
+      await page.locator('#card [data-field="location"] summary').click();
+      await page.locator('#raw summary').click();
+      await audit('the card');
+      await page.getByRole('button', { name: 'Edit' }).click();
+      await audit('the editor');
+      await page.getByRole('button', { name: 'Apply changes' }).click();
+      await page.getByRole('button', { name: 'Approve and save' }).click();
+      await page.locator('#share').waitFor();
+      await audit('the share link');
+      await page.goto(await page.getByLabel('Share link').inputValue());
+      await cardNamed(page, 'Maya Patel');
+      await audit('the shared persona');
     });
   });
 
