@@ -295,6 +295,20 @@ mod tests {
     }
 
     #[test]
+    fn a_null_grounding_is_no_grounding_and_any_other_type_is_refused() {
+        let body = r#"{"persona": {"name": "Ada"}, "grounding": null}"#;
+        let read_body = read::<SaveRequest>(&post(Some("application/json"), body)).expect("read");
+        assert_eq!(read_body.grounding, None);
+
+        for wrong in ["[]", "\"flag\"", "1", "true"] {
+            let body = format!(r#"{{"persona": {{"name": "Ada"}}, "grounding": {wrong}}}"#);
+            let e = read::<SaveRequest>(&post(Some("application/json"), &body)).expect_err(wrong);
+            let fields: Vec<&str> = e.details.iter().map(|d| d.field.as_str()).collect();
+            assert_eq!(fields, ["/grounding"], "{wrong}");
+        }
+    }
+
+    #[test]
     fn unknown_property_names_are_counted_not_repeated() {
         // Found by the `request` fuzz target: the masked message still quoted each unknown name.
         let e = error(&post(

@@ -38,11 +38,19 @@ pub struct SaveRequest {
     pub source: Option<SourceCounts>,
     /// The grounding process-persona returned, kept with the persona so a chat frontend can tell
     /// stated facts from guesses. Checked against the saved persona: every pointer must name a
-    /// value it has. Omit it when there is none. (The schema names the object alone, not
-    /// "object or null", so a shape error points inside it.)
+    /// value it has. Left out or null when there is none.
     #[serde(default)]
-    #[schemars(with = "Grounding")]
+    #[schemars(schema_with = "grounding_or_null")]
     pub grounding: Option<Grounding>,
+}
+
+/// [`Grounding`]'s own schema, inline, with `null` added to its `type`. `Option`'s usual schema
+/// (`anyOf` a reference and null) would make a validator report a wrong grounding as "matches
+/// neither" at `/grounding`; this one still points at the part inside that is wrong.
+fn grounding_or_null(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut schema = <Grounding as schemars::JsonSchema>::json_schema(generator);
+    schema.insert("type".into(), serde_json::json!(["object", "null"]));
+    schema
 }
 
 /// `data` of a process-persona answer.

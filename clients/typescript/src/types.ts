@@ -73,8 +73,11 @@ export interface CallOptions {
 
 /** Options of `savePersona`. */
 export interface SaveOptions extends CallOptions {
-  /** The grounding process-persona returned, saved beside the persona. */
-  grounding?: Grounding | undefined;
+  /**
+   * The grounding process-persona returned, saved beside the persona; null or undefined for
+   * none (so a persona loaded with `getPersona` can be saved again with its `grounding` as is).
+   */
+  grounding?: Grounding | null | undefined;
 }
 
 /**

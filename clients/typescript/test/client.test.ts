@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 
 import {
   apiPersonaService,
+  mockPersonaService,
   MOCK_EXAMPLES,
   parseRetryAfter,
   type Grounding,
@@ -36,6 +37,18 @@ describe("the client against persona-server", needsServer, () => {
     assert.deepEqual(got.persona, processed.persona);
     assert.deepEqual(got.grounding, processed.grounding);
     assert.deepEqual(got.metadata, saved.metadata);
+  });
+
+  test("a persona loaded with getPersona saves again as it came, its missing grounding too", async () => {
+    for (const service of [api(), mockPersonaService()]) {
+      const sample = await service.getPersona("sample-grace-hopper01");
+      assert.equal(sample.grounding, undefined, "the samples were saved without a grounding");
+      const again = await service.savePersona(sample.persona, undefined, { grounding: sample.grounding ?? null });
+      const got = await service.getPersona(again.id);
+      assert.deepEqual(got.persona, sample.persona);
+      assert.equal(got.grounding, undefined, "null is no grounding");
+      assert.equal(got.metadata.content_sha256, sample.metadata.content_sha256);
+    }
   });
 
   test("a trailing slash on baseUrl is tolerated", async () => {

@@ -401,8 +401,7 @@ export interface components {
             /**
              * @description The grounding process-persona returned, kept with the persona so a chat frontend can tell
              *     stated facts from guesses. Checked against the saved persona: every pointer must name a
-             *     value it has. Omit it when there is none. (The schema names the object alone, not
-             *     "object or null", so a shape error points inside it.)
+             *     value it has. Left out or null when there is none.
              * @default null
              */
             grounding?: {
@@ -443,7 +442,7 @@ export interface components {
                      */
                     fabricated_quotes: number;
                 };
-            };
+            } | null;
         };
         /** @description `{"success": true, "data": …}` of save-persona. */
         SaveResponse: {

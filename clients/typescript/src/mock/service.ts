@@ -113,7 +113,7 @@ export function mockPersonaService(): PersonaService {
       if (countViolations.length > 0) {
         throw invalidWith("source counts are out of range", "/source", countViolations);
       }
-      const grounding = options.grounding;
+      const grounding = options.grounding ?? undefined;
       if (grounding !== undefined) {
         const violations = checkGrounding(grounding, parsed);
         if (violations.length > 0) {
