@@ -146,6 +146,8 @@ const state = {
   /** The running process request's controller. */
   controller: null,
   saving: false,
+  /** Text blocks and links added so far, for their element ids. */
+  entries: 0,
 };
 
 async function call(path, init = {}) {
@@ -214,7 +216,10 @@ function renumber(list, noun) {
 function addEntry(kind, focus) {
   const list = $(kind === 'block' ? 'blocks' : 'links');
   const noun = kind === 'block' ? 'Text block' : 'Link';
-  const id = `${kind}-${crypto.randomUUID()}`;
+  // A counter, not crypto.randomUUID(): browsers give that only to secure pages, and the page
+  // must also work over plain http (a phone opening http://192.168.1.20:8080).
+  state.entries += 1;
+  const id = `${kind}-${state.entries}`;
   const input = kind === 'block'
     ? el('textarea', { id, rows: 5, class: 'block-input' })
     : el('input', { id, type: 'url', inputmode: 'url', placeholder: 'https://…', class: 'link-input' });

@@ -22,13 +22,15 @@ export const BLOCK_ONE = 'Hi, my name is Maya Patel. I am 34 years old and I wor
 export const BLOCK_TWO = 'I live in Berlin. I love climbing and jazz.';
 export const LINK = 'https://example.com/maya';
 
-export function launch() {
+/** Debian's chromium, headless, with nothing reaching out to the network on its own. */
+export function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -288,6 +288,34 @@ describe('the playground page', () => {
     });
   });
 
+  test('over plain http at a LAN name (no secure context) the page still processes, saves and shares', async () => {
+    // A phone on the same network opens http://<the machine's address>:8080: not a secure
+    // context, so no crypto.randomUUID, crypto.subtle or clipboard. persona.lan stands for that
+    // address; chromium resolves it to the service's own.
+    const service = new URL(BASE);
+    const lan = await launch([`--host-resolver-rules=MAP persona.lan ${service.hostname}`]);
+    try {
+      const context = await lan.newContext();
+      const page = await openPage(context);
+      const origin = `http://persona.lan:${service.port}`;
+      await page.goto(`${origin}/`);
+      await page.locator('#mode').filter({ hasText: 'Service mode: mock' }).waitFor();
+      assert.equal(await page.evaluate(() => window.isSecureContext), false);
+      await fillSample(page);
+      await page.getByRole('button', { name: 'Process', exact: true }).click();
+      await cardNamed(page, 'Maya Patel');
+      await page.getByRole('button', { name: 'Approve and save' }).click();
+      await page.locator('#share').waitFor();
+      const url = await page.getByLabel('Share link').inputValue();
+      assert.ok(url.startsWith(`${origin}/?id=`), url);
+      await page.getByRole('button', { name: 'Copy link' }).click();
+      await page.getByRole('status').filter({ hasText: 'the link is selected' }).waitFor();
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await lan.close();
+    }
+  });
+
   test('an id that was never saved shows the NOT_FOUND message', async () => {
     const id = 'NoSuchPersona00000001';
     assert.equal(id.length, 21);
