@@ -4,8 +4,8 @@
  * UTC in whole seconds; and fresh ids, 21 characters of nanoid's alphabet.
  */
 
-import { PersonaApiError } from "../errors.js";
 import type { Metadata, Persona, SourceCounts } from "../types.js";
+import { sha256 } from "./sha256.js";
 
 const ID_ALPHABET = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict";
 const ID_LENGTH = 21;
@@ -19,21 +19,12 @@ function randomBytes(length: number): Uint8Array {
 }
 
 /**
- * SHA-256 by Web Crypto. Browsers give `crypto.subtle` only to secure contexts (https:// and
- * http://localhost), so a page opened at, say, http://192.168.1.20:3000 has none: the save then
- * fails with an error that says what to do, rather than with a TypeError.
+ * SHA-256 by Web Crypto, or, where the browser withholds it (pages that are not secure, such as
+ * http://192.168.1.20:3000), by the plain implementation in `sha256.ts`: same digest either way.
  */
-async function sha256(bytes: BufferSource): Promise<Uint8Array> {
+async function digest(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const subtle = globalThis.crypto?.subtle;
-  if (subtle === undefined) {
-    throw new PersonaApiError({
-      code: "INTERNAL",
-      message:
-        "the persona mock saves with Web Crypto's SHA-256, which the browser gives only to secure pages: open the app at https:// or http://localhost, or use the real API",
-      retryable: false,
-      status: 500,
-    });
-  }
+  if (subtle === undefined) return sha256(bytes);
   return new Uint8Array(await subtle.digest("SHA-256", bytes));
 }
 
@@ -74,13 +65,13 @@ export async function metadataFor(
   createdAt: Date,
 ): Promise<Metadata> {
   const bytes = new TextEncoder().encode(canonicalJson(persona));
-  const digest = await sha256(bytes);
+  const hash = await digest(bytes);
   return {
     persona_id: id,
     created_at: createdAt.toISOString().replace(/\.\d+Z$/, "Z"),
     file_size: bytes.length,
     source_blocks: source.blocks,
     source_links: source.links,
-    content_sha256: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""),
+    content_sha256: Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join(""),
   };
 }
