@@ -15,27 +15,22 @@ fn workspace_file(path: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The `(from, to)` of each `[[redirects]]` rule of `netlify.toml`, in order. The rules are
-/// written one key a line, as the file's own comments ask.
+/// The `(from, to)` of each `[[redirects]]` rule of `netlify.toml`, in order.
 fn redirects(netlify_toml: &str) -> Vec<(String, String)> {
-    let value = |line: &str, key: &str| {
-        let rest = line
-            .trim()
-            .strip_prefix(key)?
-            .trim_start()
-            .strip_prefix('=')?;
-        Some(rest.trim().trim_matches('"').to_owned())
+    let config: toml::Table = toml::from_str(netlify_toml).expect("netlify.toml is TOML");
+    let text = |rule: &toml::Value, key: &str| {
+        rule.get(key)
+            .and_then(toml::Value::as_str)
+            .unwrap_or_else(|| panic!("a redirect without a `{key}`"))
+            .to_owned()
     };
-    let mut rules = Vec::new();
-    let mut from = None;
-    for line in netlify_toml.lines() {
-        if let Some(f) = value(line, "from") {
-            from = Some(f);
-        } else if let Some(to) = value(line, "to") {
-            rules.push((from.take().expect("a `from` before each `to`"), to));
-        }
-    }
-    rules
+    config
+        .get("redirects")
+        .and_then(toml::Value::as_array)
+        .expect("netlify.toml has [[redirects]]")
+        .iter()
+        .map(|rule| (text(rule, "from"), text(rule, "to")))
+        .collect()
 }
 
 #[test]

@@ -23,40 +23,33 @@ const COMPARED: [&str; 5] = [
     "referrer-policy",
 ];
 
-/// `for` path → header (lowercase name) → value, from the `[[headers]]` rules of `netlify.toml`,
-/// written one key a line as the file's comments ask.
+/// `for` path → header (lowercase name) → value, from the `[[headers]]` rules of `netlify.toml`.
 fn netlify_header_rules() -> BTreeMap<String, BTreeMap<String, String>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../netlify.toml");
     let text = std::fs::read_to_string(&path).expect("netlify.toml");
-    let mut rules = BTreeMap::new();
-    let mut current: Option<String> = None;
-    let mut in_values = false;
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('[') {
-            in_values = line == "[headers.values]" && current.is_some();
-            if line != "[headers.values]" {
-                current = None;
-            }
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (key, value) = (key.trim(), value.trim().trim_matches('"').to_owned());
-        if key == "for" {
-            rules.insert(value.clone(), BTreeMap::new());
-            current = Some(value);
-        } else if in_values && let Some(path) = &current {
-            rules
-                .get_mut(path)
-                .expect("the rule was inserted")
-                .insert(key.to_ascii_lowercase(), value);
-        }
-    }
+    let config: toml::Table = toml::from_str(&text).expect("netlify.toml is TOML");
+    let rules = config
+        .get("headers")
+        .and_then(toml::Value::as_array)
+        .expect("netlify.toml has [[headers]]");
     rules
+        .iter()
+        .map(|rule| {
+            let path = rule.get("for").and_then(toml::Value::as_str);
+            let values = rule.get("values").and_then(toml::Value::as_table);
+            let (Some(path), Some(values)) = (path, values) else {
+                panic!("a [[headers]] rule without `for` or `values`: {rule:?}");
+            };
+            let values = values
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.as_str().expect("header values are strings");
+                    (name.to_ascii_lowercase(), value.to_owned())
+                })
+                .collect();
+            (path.to_owned(), values)
+        })
+        .collect()
 }
 
 #[test]
