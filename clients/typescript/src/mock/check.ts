@@ -5,7 +5,7 @@
  */
 
 import type { FieldGrounding, Grounding, Persona } from "../types.js";
-import type { Violation } from "./rules.js";
+import { isListField, type Violation } from "./rules.js";
 import { charCount } from "./text.js";
 
 const MAX_VIOLATIONS = 20;
@@ -94,34 +94,22 @@ function isPlainPointer(pointer: string): boolean {
 function hasValue(persona: Persona, pointer: string): boolean {
   const [, name, index] = pointer.split("/") as [string, string, string | undefined];
   if (index !== undefined && index.length > 1 && index.startsWith("0")) return false;
-  const lists: Record<string, string[]> = {
-    traits: persona.traits,
-    interests: persona.interests,
-    skills: persona.skills,
-    values: persona.values,
-    goals: persona.goals,
-    languages: persona.languages,
-    quotes: persona.quotes,
-  };
-  const list = lists[name];
-  if (list === undefined) {
-    if (index !== undefined) return false;
-    switch (name) {
-      case "name":
-        return true;
-      case "age":
-        return persona.age !== null;
-      case "occupation":
-        return persona.occupation !== null;
-      case "location":
-        return persona.location !== null;
-      case "communication_style":
-        return persona.communication_style !== null;
-      default:
-        return false;
-    }
+  if (isListField(name)) return index !== undefined && Number(index) < persona[name].length;
+  if (index !== undefined) return false;
+  switch (name) {
+    case "name":
+      return true;
+    case "age":
+      return persona.age !== null;
+    case "occupation":
+      return persona.occupation !== null;
+    case "location":
+      return persona.location !== null;
+    case "communication_style":
+      return persona.communication_style !== null;
+    default:
+      return false;
   }
-  return index !== undefined && Number(index) < list.length;
 }
 
 function isBlockName(source: string): boolean {

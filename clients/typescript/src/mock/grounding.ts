@@ -8,7 +8,7 @@
  */
 
 import type { FieldGrounding, Grounding, Persona, Span, Warning } from "../types.js";
-import { fromDraft, MAX_QUOTE_CHARS, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
+import { fromDraft, LIST_FIELDS, MAX_QUOTE_CHARS, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
 import type { SourceBundle } from "./source.js";
 import { charCount, chars, collapseWhitespace, isAlphanumeric, isWhitespace, trim } from "./text.js";
 
@@ -316,8 +316,7 @@ function sameWord(a: string, b: string): boolean {
 function fieldName(field: string): string {
   const head = trim(trim(field).replace(/^\/+/, "").split(/[/[.]/)[0] ?? "");
   const name = head.toLowerCase().replace(/[ -]/g, "_");
-  const plurals = ["traits", "interests", "skills", "values", "goals", "languages", "quotes"];
-  return plurals.find((plural) => plural.slice(0, -1) === name) ?? name;
+  return LIST_FIELDS.find((plural) => plural.slice(0, -1) === name) ?? name;
 }
 
 /** The block an evidence `source` names (`block:N`), if it names one. */

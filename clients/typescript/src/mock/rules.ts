@@ -18,6 +18,14 @@ import {
 } from "./text.js";
 
 export const UNNAMED = "Unnamed persona";
+/** The persona's list fields, in schema order. */
+export const LIST_FIELDS = [
+  "traits", "interests", "skills", "values", "goals", "languages", "quotes",
+] as const;
+export type ListField = (typeof LIST_FIELDS)[number];
+/** Whether `name` is one of the persona's list fields. */
+export const isListField = (name: string): name is ListField =>
+  (LIST_FIELDS as readonly string[]).includes(name);
 const MAX_AGE = 130;
 const MAX_LIST_ITEMS = 20;
 const MAX_ITEM_CHARS = 200;

@@ -23,7 +23,7 @@ import { checkGrounding } from "./check.js";
 import { freshId, metadataFor } from "./document.js";
 import { read } from "./extractor.js";
 import { ground } from "./grounding.js";
-import { fromDraft, parse, type Draft, type Violation } from "./rules.js";
+import { fromDraft, LIST_FIELDS, parse, type Draft, type Violation } from "./rules.js";
 import { SAMPLE_CREATED_AT, SAMPLE_DRAFTS, SAMPLE_IDS, SAMPLE_SOURCE } from "./samples.js";
 import { SourceBundle } from "./source.js";
 import { utf8Length } from "./text.js";
@@ -175,7 +175,7 @@ function toDraft(persona: PersonaDraft): Draft | null {
   const p = persona as Partial<PersonaDraft>;
   const text = (v: unknown): v is string | null | undefined => v == null || typeof v === "string";
   const list = (v: unknown): v is string[] | undefined => v === undefined || isStringArray(v);
-  const lists = [p.traits, p.interests, p.skills, p.values, p.goals, p.languages, p.quotes];
+  const lists = LIST_FIELDS.map((name) => p[name]);
   if (
     !text(p.name) ||
     !text(p.occupation) ||
