@@ -12,6 +12,20 @@ pub mod store_contract;
 use chrono::Utc;
 use persona_domain::{Persona, PersonaDraft, PersonaId, SourceCounts, StoredPersona};
 
+/// Says, in the test output, that the running test stops here without checking anything, and
+/// why: `SKIPPED <test name>: <reason>`.
+///
+/// The line goes straight to the process's standard error, past the test harness's capture, so
+/// a passing run still shows which tests did not run (the harness names each test's thread after
+/// the test).
+pub fn skip(reason: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    // Nothing useful can be done if standard error is closed.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+}
+
 /// A fresh random persona id.
 pub fn random_id() -> PersonaId {
     let id = nanoid::format(nanoid::rngs::default, &PersonaId::ALPHABET, PersonaId::LEN);

@@ -12,10 +12,10 @@ use std::sync::LazyLock;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
-/// The spec, beside the repository in `shared/contracts` (the same place in CI).
+/// The spec, copied into the repository from OpenAI's (MIT, `contracts/openai/`).
 const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/contracts/openai/chat-completions.openapi.json"
+    "/../contracts/openai/chat-completions.openapi.json"
 );
 
 static REQUEST: LazyLock<Validator> = LazyLock::new(|| validator("CreateChatCompletionRequest"));

@@ -1,5 +1,5 @@
 //! [`FakeSupabase`]: an in-process Supabase Storage server built from the recorded transcript
-//! (`../shared/contracts/supabase-storage/TRANSCRIPT.md`, Storage v1.70.6), with switchable
+//! (`contracts/supabase-storage/TRANSCRIPT.md`, Storage v1.70.6), with switchable
 //! faults, for the Supabase adapter's tests.
 //!
 //! ```text

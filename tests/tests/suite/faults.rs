@@ -218,16 +218,14 @@ async fn process_and_save_under_faults_meet_the_targets_and_lose_or_duplicate_no
 
 /// The chaos simulator, one handle (with its own model name) per worker; `None` after saying why
 /// when `LLMOCK_CHAOS_URL` is not set.
-#[allow(clippy::print_stderr)]
 async fn chaos_llmock() -> Option<Vec<Llmock>> {
     let Ok(url) = std::env::var("LLMOCK_CHAOS_URL") else {
         assert!(
             std::env::var_os("REQUIRE_LLMOCK").is_none(),
             "REQUIRE_LLMOCK is set but LLMOCK_CHAOS_URL is not: start .ci/start-llmock-chaos"
         );
-        eprintln!(
-            "skipping faults: LLMOCK_CHAOS_URL is not set (start the simulator with \
-             .ci/start-llmock-chaos)"
+        persona_tests::skip(
+            "LLMOCK_CHAOS_URL is not set (start the simulator with .ci/start-llmock-chaos)",
         );
         return None;
     };

@@ -27,7 +27,6 @@ async fn llmock(test: &str) -> Option<Llmock> {
 
 /// The simulator at `url` for one test, or `None` (after saying why, and which script starts
 /// it) when it is absent and not required; with `REQUIRE_LLMOCK=1` an absent simulator fails.
-#[allow(clippy::print_stderr)]
 pub(crate) async fn llmock_at(url: &str, test: &str, script: &str) -> Option<Llmock> {
     match Llmock::connect(url.trim_end_matches('/'), test).await {
         Ok(llmock) => Some(llmock),
@@ -35,7 +34,9 @@ pub(crate) async fn llmock_at(url: &str, test: &str, script: &str) -> Option<Llm
             panic!("REQUIRE_LLMOCK=1 but llmock is not available: {reason}")
         }
         Err(reason) => {
-            eprintln!("skipping llmock test {test}: {reason} (start it with {script})");
+            persona_tests::skip(&format!(
+                "llmock test {test}: {reason} (start it with {script})"
+            ));
             None
         }
     }

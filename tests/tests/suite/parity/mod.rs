@@ -73,7 +73,6 @@ async fn spawn_server() -> Server {
 
 /// The value of `name`, or `None` after saying why the test stops here (a failure instead when
 /// `REQUIRE_NETLIFY=1`).
-#[allow(clippy::print_stderr)]
 fn setting(name: &str, what: &str) -> Option<String> {
     let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     if value.is_none() {
@@ -81,7 +80,9 @@ fn setting(name: &str, what: &str) -> Option<String> {
             std::env::var("REQUIRE_NETLIFY").as_deref() != Ok("1"),
             "REQUIRE_NETLIFY=1 but {name} is not set ({what})"
         );
-        eprintln!("skipping: {name} is not set ({what})");
+        persona_tests::skip(&format!(
+            "{name} is not set ({what}); bash .ci/start-netlify serves the functions"
+        ));
     }
     value
 }

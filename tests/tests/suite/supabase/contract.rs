@@ -29,15 +29,14 @@ async fn over_real_project() -> Made {
     Some((Arc::new(store), Box::new(())))
 }
 
-#[allow(clippy::print_stderr)]
 fn real_settings() -> Option<SupabaseSettings> {
     let (Ok(url), Ok(key)) = (
         std::env::var("SUPABASE_TEST_URL"),
         std::env::var("SUPABASE_TEST_SERVICE_ROLE_KEY"),
     ) else {
-        eprintln!(
-            "skipping the real Supabase contract: SUPABASE_TEST_URL and \
-             SUPABASE_TEST_SERVICE_ROLE_KEY are not both set"
+        persona_tests::skip(
+            "the real Supabase contract needs SUPABASE_TEST_URL and \
+             SUPABASE_TEST_SERVICE_ROLE_KEY (README: Development)",
         );
         return None;
     };

@@ -24,11 +24,11 @@ use exchange::replay;
 use normalise::normalise;
 use parse::{Case, parse};
 
-/// The recorded real server: `../shared/contracts/supabase-storage/TRANSCRIPT.md` beside the
-/// repository (read-only, present in CI too), read as it is so the fake cannot drift from it.
+/// The recorded real server: `contracts/supabase-storage/TRANSCRIPT.md` in the repository, read
+/// as it is so the fake cannot drift from it.
 const TRANSCRIPT: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/contracts/supabase-storage/TRANSCRIPT.md"
+    "/../contracts/supabase-storage/TRANSCRIPT.md"
 ));
 
 /// Cases the fake does not implement, with the reason. Each is a request this adapter never
