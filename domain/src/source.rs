@@ -9,7 +9,7 @@ use thiserror::Error;
 use url::Url;
 
 use crate::limits::{MAX_BLOCK_CHARS, MAX_LINK_CHARS, MAX_LINKS, MAX_TEXT_BLOCKS, MAX_TOTAL_CHARS};
-use crate::text::{char_count, sanitise_tracked};
+use crate::text::{char_count, is_blank, sanitise_tracked};
 
 /// Text blocks and links about one person, sanitised and within the limits.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,7 +45,10 @@ pub enum SourceError {
     NoTextBlocks,
     #[error("textBlocks holds {count} blocks; at most {max} are allowed ({over} too many)", over = count - max)]
     TooManyTextBlocks { count: usize, max: usize },
-    #[error("textBlocks[{index}] is empty once whitespace and control characters are removed")]
+    #[error(
+        "textBlocks[{index}] is empty once whitespace, control and invisible characters \
+         (zero-width, bidi controls) are removed"
+    )]
     EmptyTextBlock { index: usize },
     #[error("textBlocks[{index}] has {chars} characters; at most {max} are allowed ({over} too many)", over = chars - max)]
     TextBlockTooLong {
@@ -149,7 +152,7 @@ impl SourceBundle {
             let block = trimmed_start.trim_end().to_owned();
             let chars = char_count(&block);
             total += chars;
-            if chars == 0 {
+            if is_blank(&block) {
                 errors.push(SourceError::EmptyTextBlock { index });
             } else if chars > MAX_BLOCK_CHARS {
                 errors.push(SourceError::TextBlockTooLong {
@@ -312,9 +315,22 @@ mod tests {
         assert_eq!(errs, [SourceError::EmptyTextBlock { index: 1 }]);
         assert_eq!(
             errs[0].to_string(),
-            "textBlocks[1] is empty once whitespace and control characters are removed"
+            "textBlocks[1] is empty once whitespace, control and invisible characters \
+             (zero-width, bidi controls) are removed"
         );
         assert_eq!(errs[0].pointer(), "/textBlocks/1");
+    }
+
+    #[test]
+    fn a_block_of_invisible_characters_is_empty() {
+        let invisible = "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF} \u{202E}\u{2066}\u{2069}\u{00AD}";
+        assert_eq!(
+            errors(&["fine", invisible], &[]),
+            [SourceError::EmptyTextBlock { index: 1 }]
+        );
+        // One visible character among them is text, kept as sent.
+        let bundle = SourceBundle::parse(&[format!("{invisible}x")], &[]).expect("parses");
+        assert_eq!(bundle.text_blocks(), [format!("{invisible}x")]);
     }
 
     #[test]

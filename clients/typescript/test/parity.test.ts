@@ -70,6 +70,7 @@ function randomMaterial(seed: number, cases: number): string[][] {
 const REFUSED_INPUTS: Array<{ name: string; textBlocks: string[]; links: string[] }> = [
   { name: "no blocks", textBlocks: [], links: [] },
   { name: "an empty block among others", textBlocks: ["fine", " \n\t\u0000 ", ""], links: [] },
+  { name: "a block of invisible characters", textBlocks: ["fine", "\u200b\u200d\ufeff \u202e\u2066\u00ad"], links: [] },
   { name: "too many blocks", textBlocks: Array.from({ length: 51 }, () => "I am Ada."), links: [] },
   { name: "a block too long", textBlocks: ["é".repeat(100_005)], links: [] },
   { name: "too much text in all", textBlocks: ["a".repeat(100_000), "b".repeat(100_000), "c".repeat(100_000), "d"], links: [] },
@@ -108,6 +109,7 @@ function edited(overrides: Partial<PersonaDraft>): PersonaDraft {
 const REFUSED_SAVES: Array<{ name: string; persona: PersonaDraft }> = [
   { name: "an empty name", persona: edited({ name: "   " }) },
   { name: "a null name", persona: edited({ name: null }) },
+  { name: "a name and a skill of invisible characters", persona: edited({ name: "\u200b\u2060\u202e", skills: ["Rust", "\ufeff\u200c"] }) },
   { name: "an age out of range", persona: edited({ age: 131 }) },
   { name: "a negative age", persona: edited({ age: -1 }) },
   { name: "too many traits", persona: edited({ traits: Array.from({ length: 21 }, (_, i) => `trait ${i}`) }) },

@@ -1,6 +1,7 @@
 //! The draft rules: one engine, two verdicts.
 //!
-//! Every field goes through the same normalisation (whitespace collapsed, empties dropped, lists
+//! Every field goes through the same normalisation (whitespace collapsed, bidi controls removed,
+//! texts of invisible characters alone removed, empties dropped, lists
 //! de-duplicated case-insensitively, sizes capped, age range checked). Each change is a
 //! [`Finding`]. [`Persona::from_draft`] keeps the repaired persona and reports every finding as a
 //! [`Warning`]; [`Persona::parse`] refuses the draft when a finding lost information (a cut, a cap,
@@ -25,7 +26,7 @@ use crate::limits::{
     MAX_EVIDENCE_SOURCE_CHARS, MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS,
     MAX_STYLE_CHARS,
 };
-use crate::text::{char_count, collapse_whitespace, truncated};
+use crate::text::{char_count, collapse_whitespace, is_blank, truncated};
 
 /// A persona with the warnings its repair produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub enum WarningCode {
     FabricatedQuote,
     /// In strict grounding, a value the source does not support was removed.
     UnsupportedRemoved,
+    /// A text held only invisible characters (zero-width, bidi controls) and was removed.
+    InvisibleTextRemoved,
 }
 
 /// Why a client's persona cannot be saved as sent.
@@ -98,6 +101,7 @@ enum FindingKind {
     TooManyItems { count: usize, max: usize },
     DuplicatesRemoved { removed: usize },
     NearDuplicatesCollapsed { removed: usize },
+    InvisibleOnly,
 }
 
 impl Finding {
@@ -140,6 +144,12 @@ impl Finding {
                     "{name} had {removed} item(s) nearly repeating an earlier one; the first was kept"
                 ),
             ),
+            FindingKind::InvisibleOnly => (
+                WarningCode::InvisibleTextRemoved,
+                format!(
+                    "{name} held only invisible characters (zero-width, bidi controls) and was removed"
+                ),
+            ),
         };
         Warning {
             field: self.field.clone(),
@@ -163,6 +173,10 @@ impl Finding {
             | FindingKind::NearDuplicatesCollapsed { removed } => {
                 format!("{name} repeats {removed} item(s)")
             }
+            FindingKind::InvisibleOnly => format!(
+                "{name} holds only invisible characters (zero-width, bidi controls); send visible \
+                 text or leave it out"
+            ),
         };
         Violation {
             field: self.field.clone(),
@@ -276,6 +290,12 @@ impl Normaliser {
 
     fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let value = collapse_whitespace(value);
+        if is_blank(&value) {
+            if !value.is_empty() {
+                self.found(field, FindingKind::InvisibleOnly);
+            }
+            return String::new();
+        }
         match truncated(&value, max) {
             Some(cut) => {
                 self.found(

@@ -482,7 +482,7 @@ export interface components {
             code: components["schemas"]["WarningCode"];
             message: string;
         };
-        WarningCode: "NAME_MISSING" | "AGE_OUT_OF_RANGE" | "TRUNCATED" | "TOO_MANY_ITEMS" | "DUPLICATES_REMOVED" | "NEAR_DUPLICATES_COLLAPSED" | "FABRICATED_QUOTE" | "UNSUPPORTED_REMOVED";
+        WarningCode: "NAME_MISSING" | "AGE_OUT_OF_RANGE" | "TRUNCATED" | "TOO_MANY_ITEMS" | "DUPLICATES_REMOVED" | "NEAR_DUPLICATES_COLLAPSED" | "FABRICATED_QUOTE" | "UNSUPPORTED_REMOVED" | "INVISIBLE_TEXT_REMOVED";
     };
     responses: {
         /** @description The request failed; `error` says why and what to do. */

@@ -11,6 +11,7 @@ import {
   collapseWhitespace,
   isAlphabetic,
   isAlphanumeric,
+  isBlank,
   isNumeric,
   lower,
   truncated,
@@ -58,7 +59,8 @@ type FindingKind =
   | { kind: "Truncated"; chars: number; max: number }
   | { kind: "TooManyItems"; count: number; max: number }
   | { kind: "DuplicatesRemoved"; removed: number }
-  | { kind: "NearDuplicatesCollapsed"; removed: number };
+  | { kind: "NearDuplicatesCollapsed"; removed: number }
+  | { kind: "InvisibleOnly" };
 
 type Finding = FindingKind & { field: string };
 
@@ -81,6 +83,12 @@ function warning(f: Finding): Warning {
         "NEAR_DUPLICATES_COLLAPSED",
         `${name} had ${f.removed} item(s) nearly repeating an earlier one; the first was kept`,
       );
+    case "InvisibleOnly":
+      return w(
+        f,
+        "INVISIBLE_TEXT_REMOVED",
+        `${name} held only invisible characters (zero-width, bidi controls) and was removed`,
+      );
   }
 }
 
@@ -102,6 +110,11 @@ function violation(f: Finding): Violation {
     case "DuplicatesRemoved":
     case "NearDuplicatesCollapsed":
       return { field: f.field, message: `${name} repeats ${f.removed} item(s)` };
+    case "InvisibleOnly":
+      return {
+        field: f.field,
+        message: `${name} holds only invisible characters (zero-width, bidi controls); send visible text or leave it out`,
+      };
   }
 }
 
@@ -129,6 +142,10 @@ function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Findin
 
   const text = (field: string, value: string, max: number): string => {
     const collapsed = collapseWhitespace(value);
+    if (isBlank(collapsed)) {
+      if (collapsed !== "") found(field, { kind: "InvisibleOnly" });
+      return "";
+    }
     const cut = truncated(collapsed, max);
     if (cut === null) return collapsed;
     found(field, { kind: "Truncated", chars: charCount(collapsed), max });

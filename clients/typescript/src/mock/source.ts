@@ -4,7 +4,7 @@
  * back to the text the client sent (for grounding spans).
  */
 
-import { charCount, chars, isControl, sanitiseTracked, trim, trimStart } from "./text.js";
+import { charCount, chars, isBlank, isControl, sanitiseTracked, trim, trimStart } from "./text.js";
 
 export const MAX_TEXT_BLOCKS = 50;
 export const MAX_BLOCK_CHARS = 100_000;
@@ -62,10 +62,10 @@ export class SourceBundle {
       const block = trim(trimmedStart);
       const count = charCount(block);
       total += count;
-      if (count === 0) {
+      if (isBlank(block)) {
         errors.push(
           err(
-            `textBlocks[${index}] is empty once whitespace and control characters are removed`,
+            `textBlocks[${index}] is empty once whitespace, control and invisible characters (zero-width, bidi controls) are removed`,
             `/textBlocks/${index}`,
             false,
           ),

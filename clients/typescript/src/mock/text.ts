@@ -76,12 +76,26 @@ export function sanitiseTracked(input: string): [string, number[]] {
   return [out, removed];
 }
 
-/** Every run of whitespace collapsed into one space, both ends trimmed, control characters dropped. */
+/** Unicode's `Default_Ignorable_Code_Point`: the domain's `is_invisible`. */
+const INVISIBLE = /^\p{Default_Ignorable_Code_Point}$/u;
+/** The domain's `is_invisible`: no visible form of its own (zero-width, bidi controls, …). */
+export const isInvisible = (c: string): boolean => INVISIBLE.test(c);
+/** The domain's `is_bidi_control`: embeddings, overrides and isolates. */
+export const isBidiControl = (c: string): boolean =>
+  (c >= "\u202A" && c <= "\u202E") || (c >= "\u2066" && c <= "\u2069");
+/** The domain's `is_blank`: only whitespace, control and invisible characters. */
+export const isBlank = (s: string): boolean =>
+  chars(s).every((c) => isWhitespace(c) || isControl(c) || isInvisible(c));
+
+/**
+ * Every run of whitespace collapsed into one space, both ends trimmed, control characters and
+ * bidi controls dropped.
+ */
 export function collapseWhitespace(input: string): string {
   const words: string[] = [];
   for (const word of splitWhitespace(input)) {
     const kept = chars(word)
-      .filter((c) => !isControl(c))
+      .filter((c) => !isControl(c) && !isBidiControl(c))
       .join("");
     if (kept !== "") words.push(kept);
   }

@@ -312,6 +312,66 @@ fn deserialising_a_persona_applies_the_strict_rules() {
     assert!(serde_json::from_str::<Persona>(r#"{"name":"Ada","nickname":"A"}"#).is_err());
 }
 
+/// Zero-width spaces, joiners, a BOM and bidi controls: nothing a reader would see.
+const INVISIBLE: &str = "\u{200B}\u{200D}\u{FEFF}\u{2060} \u{202E}\u{2066}";
+
+#[test]
+fn bidi_controls_are_removed_from_every_persona_string() {
+    let draft = PersonaDraft {
+        name: Some("Ada\u{202E}ecalevoL\u{202C}".into()),
+        occupation: Some("\u{2067}engineer\u{2069}".into()),
+        skills: strings(&["\u{202D}Rust"]),
+        ..PersonaDraft::default()
+    };
+    let out = Persona::from_draft(draft.clone());
+    assert_eq!(out.persona.name(), "AdaecalevoL");
+    assert_eq!(out.persona.occupation(), Some("engineer"));
+    assert_eq!(out.persona.skills(), ["Rust"]);
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    assert_eq!(Persona::parse(draft).expect("saves").name(), "AdaecalevoL");
+}
+
+#[test]
+fn a_save_refuses_every_string_of_invisible_characters_alone() {
+    let draft = PersonaDraft {
+        name: Some(INVISIBLE.into()),
+        occupation: Some(INVISIBLE.into()),
+        skills: strings(&["Rust", INVISIBLE]),
+        ..PersonaDraft::default()
+    };
+    let violations = Persona::parse(draft).expect_err("refused");
+    let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, ["/name", "/name", "/occupation", "/skills/1"]);
+    assert_eq!(
+        violations[0].message,
+        "name holds only invisible characters (zero-width, bidi controls); send visible text or \
+         leave it out"
+    );
+    assert_eq!(violations[1].message, "name must not be empty");
+}
+
+#[test]
+fn model_output_of_invisible_characters_alone_is_removed_with_a_warning() {
+    let out = Persona::from_draft(PersonaDraft {
+        name: Some(INVISIBLE.into()),
+        location: Some(INVISIBLE.into()),
+        traits: strings(&[INVISIBLE, "calm"]),
+        ..PersonaDraft::default()
+    });
+    assert_eq!(out.persona.name(), Persona::UNNAMED);
+    assert_eq!(out.persona.location(), None);
+    assert_eq!(out.persona.traits(), ["calm"]);
+    assert_eq!(
+        codes(&out.warnings),
+        [
+            ("/name", WarningCode::InvisibleTextRemoved),
+            ("/name", WarningCode::NameMissing),
+            ("/location", WarningCode::InvisibleTextRemoved),
+            ("/traits/0", WarningCode::InvisibleTextRemoved),
+        ]
+    );
+}
+
 #[test]
 fn serialising_keeps_the_field_order_of_the_design() {
     let json = serde_json::to_value(Persona::from_draft(named("Ada")).persona).expect("serialises");

@@ -5,6 +5,7 @@ mod cors;
 mod errors;
 mod grounding;
 pub(crate) mod helpers;
+mod invisible;
 mod persistence;
 mod privacy;
 mod process;
