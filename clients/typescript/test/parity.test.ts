@@ -36,7 +36,8 @@ const CORPUS: Array<{ name: string; textBlocks: string[]; links: string[] }> = r
 
 /**
  * Random material made of the phrases the mock reads, the words that end its values, punctuation,
- * line breaks and letters outside ASCII (title case, dotted capitals, emoji), in a fixed order
+ * line breaks, letters outside ASCII (title case, dotted capitals, emoji) and invisible characters
+ * (a soft hyphen, bidi controls, a zero-width space), in a fixed order
  * drawn from a seeded generator: the same inputs every run. `PARITY_RANDOM_CASES` (default 300)
  * and `PARITY_SEED` (default 1) run more or others.
  */
@@ -51,7 +52,7 @@ function randomMaterial(seed: number, cases: number): string[][] {
     "Languages:", "Traits:", "curious", "patient", "very shy", "Communication style:", "I prefer",
     "direct communication", "I communicate", "clearly", "based in", "living in", "lives in",
     ",", ".", "!", "?", ";", ":", "\n", "  ", "\t", "ÉCOLE", "straße", "İstanbul", "ǅemal",
-    "日本", "😀",
+    "日本", "😀", "\u00ad", "\u2067Berlin\u2069", "\u200b", "\u202e",
   ];
   let state = seed;
   const next = (below: number): number => {

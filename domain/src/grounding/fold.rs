@@ -1,13 +1,16 @@
 //! Text as the grounding rules compare it, with a map back to the text it came from.
 //!
 //! Folding applies, in order: Unicode NFKC (each base character with its combining marks),
-//! lower case, one form of each quote mark and dash, and whitespace collapsed to single spaces
-//! with none at either end. Both sides of every comparison are folded the same way, so a quote
+//! lower case, one form of each quote mark and dash, invisible characters (zero-width, bidi
+//! controls, soft hyphens: the persona's strings lose bidi controls) dropped, and whitespace
+//! collapsed to single spaces with none at either end. Both sides of every comparison are folded the same way, so a quote
 //! matches whatever its source says up to these differences.
 
 use std::ops::Range;
 
 use unicode_normalization::UnicodeNormalization;
+
+use crate::text::is_invisible;
 use unicode_normalization::char::canonical_combining_class;
 
 /// A folded text and, for each of its bytes, the characters of the original it came from.
@@ -61,6 +64,9 @@ impl Folded {
     fn push(&mut self, c: char, from: (u32, u32)) {
         for lower in c.to_lowercase() {
             let c = fold_mark(lower);
+            if is_invisible(c) {
+                continue;
+            }
             if c.is_whitespace() {
                 if self.text.is_empty() || self.text.ends_with(' ') {
                     continue;

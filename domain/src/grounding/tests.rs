@@ -365,6 +365,29 @@ fn a_quote_found_in_another_block_is_kept_naming_that_block() {
 }
 
 #[test]
+fn a_value_the_source_wraps_in_invisible_characters_is_stated_at_its_place() {
+    // Bidi isolates around a name and a soft hyphen inside a word: the persona's strings lose the
+    // bidi controls, and folding drops every invisible character on both sides.
+    let source = "I live in \u{2067}Berlin\u{2069} and love coo\u{00AD}king.";
+    let draft = PersonaDraft {
+        location: Some("Berlin".into()),
+        interests: strings(&["cooking"]),
+        ..PersonaDraft::default()
+    };
+    let grounded = flag(draft, &[source]);
+    let location = grounded.grounding.fields.get("/location").expect("graded");
+    assert_eq!(location.status, GroundingStatus::Stated);
+    assert_eq!(location.span, Some(Span { start: 11, end: 17 }));
+    let cooking = grounded
+        .grounding
+        .fields
+        .get("/interests/0")
+        .expect("graded");
+    assert_eq!(cooking.status, GroundingStatus::Stated);
+    assert_eq!(cooking.span, Some(Span { start: 28, end: 36 }));
+}
+
+#[test]
 fn folding_matches_case_curly_quotes_dashes_whitespace_and_compatibility_forms() {
     let source = "She said: \u{201C}I\u{2019}m the co\u{2011}founder\u{00A0}of ＡＣＭＥ\u{201D}.";
     let draft = PersonaDraft {

@@ -1,8 +1,8 @@
 /**
  * Grounding (`domain/src/grounding.rs` and its `fold` and `locate` modules) as far as the mock
  * needs it: every evidence quote looked for in the blocks (folded: NFKC, lower case, one form of
- * each quote mark and dash, whitespace collapsed), each value graded `quoted`, `stated` or
- * `inferred`, spans in code points of the block as the client sent it. Simplified: the fuzzy
+ * each quote mark and dash, invisible characters dropped, whitespace collapsed), each value graded
+ * `quoted`, `stated` or `inferred`, spans in code points of the block as the client sent it. Simplified: the fuzzy
  * match of a quote with no exact match is not ported (the mock's quotes are always exact), and
  * the mode is always `flag` (the server's default).
  */
@@ -10,7 +10,7 @@
 import type { FieldGrounding, Grounding, Persona, Span, Warning } from "../types.js";
 import { fromDraft, LIST_FIELDS, MAX_QUOTE_CHARS, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
 import type { SourceBundle } from "./source.js";
-import { charCount, chars, collapseWhitespace, isAlphanumeric, isWhitespace, trim } from "./text.js";
+import { charCount, chars, collapseWhitespace, isAlphanumeric, isInvisible, isWhitespace, trim } from "./text.js";
 
 const FILLER_WORDS = [
   "a", "an", "and", "are", "as", "at", "for", "in", "is", "of", "on", "or", "the", "to", "very",
@@ -52,6 +52,7 @@ class Folded {
   private push(c: string, from: [number, number]): void {
     for (const lowered of chars(c.toLowerCase())) {
       const m = foldMark(lowered);
+      if (isInvisible(m)) continue;
       if (isWhitespace(m)) {
         if (this.text === "" || this.text.endsWith(" ")) continue;
         this.text += " ";
