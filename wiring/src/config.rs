@@ -270,7 +270,7 @@ impl Config {
             request_deadline,
             llm_limit,
             grounding,
-            signing: SigningConfig::from_lookup(&get)?,
+            signing: SigningConfig::from_lookup(get)?,
         })
     }
 }

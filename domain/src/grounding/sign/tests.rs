@@ -118,13 +118,16 @@ fn a_changed_value_fails_its_signature() {
     assert_eq!(verified(grounding, &moved, Some(&key(1))), ["/location"]);
 }
 
+/// One change a forger might make to an entry.
+type Change = Box<dyn Fn(&mut FieldGrounding)>;
+
 #[test]
 fn a_changed_status_quote_source_or_span_fails_its_signature() {
     let (persona, grounding) = signed();
     let entry = grounding.fields.get("/location").expect("graded").clone();
     assert_eq!(entry.status, GroundingStatus::Stated, "{entry:?}");
     let span = entry.span.expect("stated values have a span");
-    let changes: [(&str, Box<dyn Fn(&mut FieldGrounding)>); 5] = [
+    let changes: [(&str, Change); 5] = [
         ("status", Box::new(|e| e.status = GroundingStatus::Inferred)),
         (
             "quote",
