@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use persona_domain::{Grounding, GroundingKey, Persona};
+use tracing::info;
 
 use crate::error::{ApiError, Detail, ErrorCode};
 
@@ -83,6 +84,14 @@ impl Signatures {
         persona: &Persona,
     ) -> Result<(), ApiError> {
         grounding.verify(persona, self.key.as_ref());
+        let unverified = grounding.unverified().count();
+        // Counts only: how much of a saved grounding is the server's finding.
+        info!(
+            verified = grounding.fields.len() - unverified,
+            unverified,
+            policy = %self.policy,
+            "grounding signatures checked"
+        );
         if self.policy == SignaturePolicy::Accept {
             return Ok(());
         }
