@@ -350,10 +350,15 @@ function badge(entry) {
   }
   const where = `From ${blockName(entry.source)}` +
     (entry.span ? `, characters ${entry.span.start}–${entry.span.end}.` : '.');
+  // A saved entry the service could not verify (unsigned, or changed since it was processed) is
+  // the claim of whoever saved it, and says so.
   const detail = el('div', { class: 'grounding-detail' },
     el('p', { text: STATUS_TEXT[entry.status] ?? '' }),
     entry.quote ? el('blockquote', { text: entry.quote }) : null,
-    el('p', { text: where }));
+    el('p', { text: where }),
+    entry.verified === false
+      ? el('p', { class: 'unverified', text: 'Not verified by this service: the claim of whoever saved it.' })
+      : null);
   return el('details', { class: 'grounding' }, el('summary', {}, label), detail);
 }
 

@@ -16,6 +16,7 @@
 //! - [`cors`]: the CORS policy.
 //! - [`limits`]: rate limits per client and operation.
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
+//! - [`signing`]: grounding signatures (signed on process, verified on save).
 
 pub mod body;
 pub mod cors;
@@ -25,6 +26,7 @@ pub mod http;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
+pub mod signing;
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -32,7 +34,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use persona_domain::{PersonaId, SourceBundle, StoredPersona, Violation};
+use persona_domain::{GroundingKey, PersonaId, SourceBundle, StoredPersona, Violation};
 use persona_ports::{Persona, PersonaService};
 use serde::Serialize;
 use serde_json::json;
@@ -44,6 +46,7 @@ pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
 pub use limits::RateLimitPolicy;
 pub use routes::Operation;
+pub use signing::SignaturePolicy;
 
 use dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData};
 
@@ -54,6 +57,7 @@ pub struct Api {
     settings: ApiSettings,
     limits: Arc<limits::RateLimits>,
     sleep: Option<Sleep>,
+    signatures: signing::Signatures,
 }
 
 impl std::fmt::Debug for Api {
@@ -62,6 +66,7 @@ impl std::fmt::Debug for Api {
             .field("service", &self.service)
             .field("settings", &self.settings)
             .field("limits", &self.limits)
+            .field("signatures", &self.signatures)
             .field(
                 "deadline",
                 &self.sleep.as_ref().map(|_| self.settings.deadline),
@@ -98,7 +103,20 @@ impl Api {
             settings,
             limits,
             sleep: None,
+            signatures: signing::Signatures::default(),
         }
+    }
+
+    /// Signs the grounding process-persona returns with `key`, and verifies on save what comes
+    /// back: an entry whose signature does not hold is stored as `verified: false`, or refused
+    /// under [`SignaturePolicy::Require`]. Without this nothing is signed or verified.
+    #[must_use]
+    pub fn with_signatures(mut self, key: GroundingKey, policy: SignaturePolicy) -> Self {
+        self.signatures = signing::Signatures {
+            key: Some(key),
+            policy,
+        };
+        self
     }
 
     /// Bounds every request by the settings' deadline, timed by `sleep`.
@@ -273,10 +291,12 @@ impl Api {
         log.attempts = processed.usage.attempts;
         log.prompt_tokens = processed.usage.prompt_tokens;
         log.completion_tokens = processed.usage.completion_tokens;
+        let mut grounding = processed.grounding;
+        self.signatures.sign(&mut grounding, &processed.persona);
         Ok(Answer::ok(&ProcessData {
             persona: processed.persona,
             warnings: processed.warnings,
-            grounding: processed.grounding,
+            grounding,
             usage: UsageData {
                 model: processed.usage.model,
                 prompt_tokens: processed.usage.prompt_tokens,
@@ -303,7 +323,8 @@ impl Api {
             .map_err(|violations| {
                 invalid_with("source counts are out of range", "/source", violations)
             })?;
-        if let Some(grounding) = &body.grounding {
+        let mut grounding = body.grounding;
+        if let Some(grounding) = &mut grounding {
             grounding.check(&persona).map_err(|violations| {
                 invalid_with(
                     "the grounding does not fit the persona; fix or leave out the fields listed in details",
@@ -311,8 +332,9 @@ impl Api {
                     violations,
                 )
             })?;
+            self.signatures.verify(grounding, &persona)?;
         }
-        let saved = self.service.save(persona, source, body.grounding).await?;
+        let saved = self.service.save(persona, source, grounding).await?;
         Ok(Answer::created(&SaveData {
             id: saved.id().clone(),
             metadata: saved.metadata().clone(),

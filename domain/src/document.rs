@@ -13,6 +13,11 @@
 //! A persona saved with the grounding process-persona gave it keeps it beside the persona, as
 //! `"grounding"` (after `persona`); a document without one omits the key, so documents written
 //! before grounding existed read as they are and `schema_version` stays 1.
+//!
+//! Each grounding entry says whether the server verified its signature when it was saved
+//! (`"verified": true`) or holds the saving client's claim (`false`). A document written before
+//! signatures existed has no `verified` key: its entries read as `false`, because nothing checked
+//! them, so they are reported as the client's claim.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use schemars::JsonSchema;
@@ -142,9 +147,13 @@ impl StoredPersona {
     }
 
     /// The same document keeping `grounding` beside the persona (checked by the caller against
-    /// the persona with [`Grounding::check`]).
+    /// the persona with [`Grounding::check`], and its signatures with [`Grounding::verify`]; an
+    /// entry not verified is kept as `verified: false`).
     #[must_use]
-    pub fn with_grounding(mut self, grounding: Option<Grounding>) -> Self {
+    pub fn with_grounding(mut self, mut grounding: Option<Grounding>) -> Self {
+        if let Some(grounding) = &mut grounding {
+            grounding.default_unverified();
+        }
         self.grounding = grounding;
         self
     }
@@ -213,11 +222,15 @@ impl StoredPersona {
         {
             return Err(DocumentError::GroundingMismatch);
         }
+        let mut grounding = raw.grounding;
+        if let Some(grounding) = &mut grounding {
+            grounding.default_unverified();
+        }
         Ok(Self {
             id: raw.id,
             schema_version: raw.schema_version,
             persona: raw.persona,
-            grounding: raw.grounding,
+            grounding,
             metadata: raw.metadata,
         })
     }
@@ -330,6 +343,39 @@ mod tests {
             serde_json::from_slice::<serde_json::Value>(&sample().to_json()).expect("json")["metadata"]
         );
         assert_eq!(StoredPersona::from_json(&doc.to_json(), doc.id()), Ok(doc));
+    }
+
+    #[test]
+    fn a_saved_grounding_says_verified_false_for_what_nobody_verified() {
+        let doc = grounded_sample();
+        let json: serde_json::Value = serde_json::from_slice(&doc.to_json()).expect("json");
+        assert_eq!(json["grounding"]["fields"]["/name"]["verified"], false);
+    }
+
+    #[test]
+    fn a_document_from_before_signatures_reads_as_the_clients_claim() {
+        let text = String::from_utf8(grounded_sample().to_json())
+            .expect("utf8")
+            .replace(",\"verified\":false", "");
+        assert!(!text.contains("verified"), "{text}");
+        let doc = StoredPersona::from_json(text.as_bytes(), &id("V1StGXR8_Z5jdHi6B-myT"))
+            .expect("an old document still reads");
+        let entry = doc.grounding().and_then(|g| g.fields.get("/name"));
+        assert_eq!(entry.and_then(|e| e.verified), Some(false));
+    }
+
+    #[test]
+    fn a_verified_entry_stays_verified_through_the_store() {
+        let persona = sample().persona().clone();
+        let bundle = SourceBundle::parse(&["I am Ada.".to_owned()], &[]).expect("valid");
+        let mut grounding = ground(persona.clone(), &bundle, GroundingMode::Flag).grounding;
+        let key = crate::grounding::GroundingKey::new(vec![9; 32]).expect("long enough");
+        grounding.sign(&persona, &key);
+        grounding.verify(&persona, Some(&key));
+        let doc = sample().with_grounding(Some(grounding));
+        let read = StoredPersona::from_json(&doc.to_json(), doc.id()).expect("reads");
+        let entry = read.grounding().and_then(|g| g.fields.get("/name"));
+        assert_eq!(entry.and_then(|e| e.verified), Some(true));
     }
 
     #[test]

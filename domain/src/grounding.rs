@@ -23,6 +23,10 @@
 //!    "Unnamed persona") and an inferred list item is dropped, each with a warning, so nothing
 //!    unsupported is returned. [`GroundingMode::Flag`] keeps them, marked.
 //!
+//! With a [`GroundingKey`], [`Grounding::sign`] signs every entry so that a client saving the
+//! persona back cannot present its own claims as the server's findings; [`Grounding::verify`]
+//! checks them on save (see `sign.rs` for what is signed and why list indexes are not).
+//!
 //! Spans count Unicode scalar values (Rust `char`s), end exclusive, in the text block as the
 //! client sent it (before control characters were removed and the block trimmed).
 
@@ -30,6 +34,7 @@ mod check;
 mod fields;
 mod fold;
 mod locate;
+mod sign;
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,6 +50,7 @@ use crate::text::collapse_whitespace;
 pub use fields::GroundedFields;
 use fold::{Folded, words};
 use locate::{Found, Source};
+pub use sign::{GroundingKey, KeyTooShort, MIN_KEY_BYTES, SIGNATURE_HEX_DIGITS};
 
 /// A quote of `n` words that has no exact match still verifies when some run of `n`
 /// consecutive words in one block holds at least this share of its words (⌈0.8·n⌉, counting a
@@ -135,6 +141,16 @@ pub struct FieldGrounding {
     /// Where in that block (`quoted` and `stated`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
+    /// The server's signature over this entry, the field's name and the value (process-persona
+    /// answers, when the server signs): send it back unchanged with the entry on save.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9a-f]{32}$"))]
+    pub signature: Option<String>,
+    /// Whether the server found this entry's signature good when the persona was saved (get
+    /// answers): `true` is what process-persona found, `false` the saving client's claim. Set by
+    /// the server; a save request's value is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
 }
 
 /// How many values have each status, and how many evidence quotes were found nowhere.
@@ -363,6 +379,8 @@ impl Judge<'_> {
                 quote: Some(quote.quote.clone()),
                 source: Some(block_name(quote.found.block)),
                 span: Some(self.span(&quote.found)),
+                signature: None,
+                verified: None,
             };
         }
         let stated = match value {
@@ -375,12 +393,16 @@ impl Judge<'_> {
                 quote: None,
                 source: Some(block_name(found.block)),
                 span: Some(self.span(&found)),
+                signature: None,
+                verified: None,
             },
             None => FieldGrounding {
                 status: GroundingStatus::Inferred,
                 quote: None,
                 source: None,
                 span: None,
+                signature: None,
+                verified: None,
             },
         }
     }

@@ -28,8 +28,8 @@ mod text;
 
 pub use document::{DocumentError, Metadata, SCHEMA_VERSION, SourceCounts, StoredPersona};
 pub use grounding::{
-    FieldGrounding, Grounded, GroundedFields, Grounding, GroundingCounts, GroundingMode,
-    GroundingStatus, Span, UnknownGroundingMode, ground,
+    FieldGrounding, Grounded, GroundedFields, Grounding, GroundingCounts, GroundingKey,
+    GroundingMode, GroundingStatus, KeyTooShort, Span, UnknownGroundingMode, ground,
 };
 pub use id::{InvalidPersonaId, PersonaId};
 pub use persona::{Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode};

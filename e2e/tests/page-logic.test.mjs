@@ -91,7 +91,7 @@ describe('readEnvelope', () => {
   });
 });
 
-test('save-persona accepts an edit\'s recomputed grounding and get-persona returns it', async () => {
+test('save-persona accepts an edit\'s recomputed grounding and get-persona returns it verified', async () => {
   const post = async (path, body) => {
     const response = await fetch(`${BASE}${path}`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -110,7 +110,11 @@ test('save-persona accepts an edit\'s recomputed grounding and get-persona retur
   const saved = await post('/api/save-persona', { persona: edited, source: { blocks: 2, links: 0 }, grounding });
   assert.equal(saved.status, 201, JSON.stringify(saved.body.error));
   const got = await (await fetch(`${BASE}/api/get-persona?id=${saved.body.data.id}`)).json();
-  assert.deepEqual(got.data.grounding, grounding);
+  // Every kept entry is the server's own, signed when processed: each reads back verified, the
+  // moved list items at their new indexes too.
+  const verified = structuredClone(grounding);
+  for (const entry of Object.values(verified.fields)) entry.verified = true;
+  assert.deepEqual(got.data.grounding, verified);
 
   // The check the service makes is real: the unedited grounding does not fit the edit.
   const refused = await post('/api/save-persona', { persona: edited, source: { blocks: 2, links: 0 }, grounding: original });

@@ -94,6 +94,7 @@ fn assemble(
         },
     );
     api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline))))
+        .with_signatures(config.signing.key(), config.signing.policy)
 }
 
 /// The extractor, and the model it asks (`None` for the mock).

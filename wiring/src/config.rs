@@ -10,6 +10,8 @@ use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
 
+use crate::signing::{SigningConfig, SigningConfigError};
+
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -47,6 +49,8 @@ pub struct Config {
     pub request_deadline: Duration,
     /// `LLM_MAX_CONCURRENCY`, `LLM_QUEUE_TIMEOUT_MS` and `LLM_MAX_WAITING`.
     pub llm_limit: LlmLimit,
+    /// `GROUNDING_SIGNING_KEY` and `GROUNDING_SIGNATURES`.
+    pub signing: SigningConfig,
 }
 
 /// How many model calls run at once, and how long and how many others may wait for a turn.
@@ -137,6 +141,8 @@ pub enum ConfigError {
         name: &'static str,
         allowed: &'static str,
     },
+    #[error(transparent)]
+    Signing(#[from] SigningConfigError),
 }
 
 impl Config {
@@ -264,6 +270,7 @@ impl Config {
             request_deadline,
             llm_limit,
             grounding,
+            signing: SigningConfig::from_lookup(get)?,
         })
     }
 }

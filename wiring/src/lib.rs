@@ -5,6 +5,7 @@
 //!   [`persona_api::Api`] over them; [`build_api_in_memory`] does the same over an empty
 //!   in-memory store, for tools that only process (the evaluation command).
 //! - [`limit`]: [`limit::LimitedExtractor`], the bound on extractions running at the model.
+//! - [`signing`]: the key grounding is signed with, and what a save does with unsigned entries.
 //! - [`telemetry`]: the tracing subscriber, built once.
 //!
 //! The actix server and the Netlify functions call these and nothing else, so they cannot
@@ -13,6 +14,7 @@
 mod build;
 pub mod config;
 pub mod limit;
+pub mod signing;
 pub mod telemetry;
 
 pub use build::{WiringError, build_api, build_api_in_memory};

@@ -35,7 +35,13 @@ describe("the client against persona-server", needsServer, () => {
     const got = await api().getPersona(saved.id);
     assert.equal(got.id, saved.id);
     assert.deepEqual(got.persona, processed.persona);
-    assert.deepEqual(got.grounding, processed.grounding);
+    // The server signed every entry when it processed, and verified each one on save.
+    const verified = JSON.parse(JSON.stringify(processed.grounding)) as Grounding;
+    for (const entry of Object.values(verified.fields)) {
+      assert.match(entry.signature ?? "", /^[0-9a-f]{32}$/);
+      entry.verified = true;
+    }
+    assert.deepEqual(got.grounding, verified);
     assert.deepEqual(got.metadata, saved.metadata);
   });
 

@@ -29,6 +29,24 @@ describe("mockPersonaService", () => {
     }
   });
 
+  test("the mock signs nothing and stores a saved grounding as the client's claim", async () => {
+    const service = mockPersonaService();
+    const processed = await service.processPersona([...MOCK_EXAMPLES[0]!.textBlocks]);
+    const entries = Object.entries(processed.grounding.fields);
+    assert.ok(entries.length > 0);
+    assert.ok(entries.every(([, e]) => e.signature === undefined && e.verified === undefined));
+    const claimed = JSON.parse(JSON.stringify(processed.grounding)) as typeof processed.grounding;
+    claimed.fields["/name"]!.verified = true;
+    const saved = await service.savePersona(processed.persona, undefined, { grounding: claimed });
+    const got = await service.getPersona(saved.id);
+    const flags = Object.values(got.grounding?.fields ?? {}).map((e) => e.verified);
+    assert.deepStrictEqual(flags, entries.map(() => false), "a client's verified: true is not taken");
+    claimed.fields["/name"]!.signature = "NOT-A-SIGNATURE";
+    const refused = await rejection(service.savePersona(processed.persona, undefined, { grounding: claimed }));
+    assert.equal(refused.code, "INVALID_REQUEST");
+    assert.deepStrictEqual(refused.details.map((d) => d.field), ["/grounding/fields/~1name/signature"]);
+  });
+
   test("without Web Crypto's digest (an insecure page) it processes, saves and gets alike", async () => {
     const secure = mockPersonaService();
     const expectedSample = await secure.getPersona(SAMPLE_IDS[0]);

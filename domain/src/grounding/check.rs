@@ -4,6 +4,9 @@
 //! grounding could describe the persona: every pointer names a value the persona has, every
 //! entry has the parts its status calls for, sizes are bounded and the counts add up.
 
+use std::borrow::Cow;
+
+use super::sign::is_signature;
 use super::{FieldGrounding, Grounding, GroundingStatus};
 use crate::limits::{MAX_EVIDENCE, MAX_QUOTE_CHARS, MAX_SPAN_END, MAX_TEXT_BLOCKS};
 use crate::persona::{Persona, Violation};
@@ -117,6 +120,12 @@ fn check_entry(at: &str, field: &FieldGrounding, violations: &mut Vec<Violation>
         )),
         _ => {}
     }
+    if field.signature.as_deref().is_some_and(|s| !is_signature(s)) {
+        violations.push(violation(
+            &format!("{at}/signature"),
+            "a signature is the 32 lowercase hex digits process-persona gave; send it unchanged or leave it out",
+        ));
+    }
     match (field.span, located) {
         (None, true) => violations.push(violation(
             &format!("{at}/span"),
@@ -151,17 +160,23 @@ fn is_plain_pointer(pointer: &str) -> bool {
 
 /// Whether the persona has a value at `pointer` that grounding covers.
 fn has_value(persona: &Persona, pointer: &str) -> bool {
-    let rest = &pointer[1..];
+    value_at(persona, pointer).is_some()
+}
+
+/// The value at `pointer` (`/name`, `/skills/2`) that grounding covers, as text (`age` in
+/// decimal digits), with the field's name; `None` when the persona has none there.
+pub(super) fn value_at<'a>(
+    persona: &'a Persona,
+    pointer: &'a str,
+) -> Option<(&'a str, Cow<'a, str>)> {
+    let rest = pointer.strip_prefix('/')?;
     let (name, index) = rest
         .split_once('/')
         .map_or((rest, None), |(n, i)| (n, Some(i)));
     let index: Option<usize> = match index {
         None => None,
-        Some(i) if i.len() > 1 && i.starts_with('0') => return false,
-        Some(i) => match i.parse() {
-            Ok(n) => Some(n),
-            Err(_) => return false,
-        },
+        Some(i) if i.len() > 1 && i.starts_with('0') => return None,
+        Some(i) => Some(i.parse().ok()?),
     };
     let list = match name {
         "traits" => persona.traits(),
@@ -172,18 +187,22 @@ fn has_value(persona: &Persona, pointer: &str) -> bool {
         "languages" => persona.languages(),
         "quotes" => persona.quotes(),
         scalar => {
-            return index.is_none()
-                && match scalar {
-                    "name" => true,
-                    "age" => persona.age().is_some(),
-                    "occupation" => persona.occupation().is_some(),
-                    "location" => persona.location().is_some(),
-                    "communication_style" => persona.communication_style().is_some(),
-                    _ => false,
-                };
+            if index.is_some() {
+                return None;
+            }
+            let value = match scalar {
+                "name" => Some(Cow::Borrowed(persona.name())),
+                "age" => persona.age().map(|age| Cow::Owned(age.to_string())),
+                "occupation" => persona.occupation().map(Cow::Borrowed),
+                "location" => persona.location().map(Cow::Borrowed),
+                "communication_style" => persona.communication_style().map(Cow::Borrowed),
+                _ => None,
+            };
+            return value.map(|v| (scalar, v));
         }
     };
-    index.is_some_and(|i| i < list.len())
+    list.get(index?)
+        .map(|item| (name, Cow::Borrowed(item.as_str())))
 }
 
 fn is_block_name(source: &str) -> bool {

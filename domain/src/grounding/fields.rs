@@ -26,6 +26,13 @@ impl GroundedFields {
             .map(|(pointer, field)| (pointer.as_str(), field))
     }
 
+    /// The entries in order, each grounding open to change (signing, verifying).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut FieldGrounding)> {
+        self.0
+            .iter_mut()
+            .map(|(pointer, field)| (pointer.as_str(), field))
+    }
+
     /// The grounding of the value at `pointer`, e.g. `/location` or `/skills/2`.
     pub fn get(&self, pointer: &str) -> Option<&FieldGrounding> {
         self.0.iter().find(|(p, _)| p == pointer).map(|(_, f)| f)

@@ -166,6 +166,17 @@ export interface components {
             source?: string | null;
             /** @description Where in that block (`quoted` and `stated`). */
             span?: components["schemas"]["Span"] | null;
+            /**
+             * @description The server's signature over this entry, the field's name and the value (process-persona
+             *     answers, when the server signs): send it back unchanged with the entry on save.
+             */
+            signature?: string | null;
+            /**
+             * @description Whether the server found this entry's signature good when the persona was saved (get
+             *     answers): `true` is what process-persona found, `false` the saving client's claim. Set by
+             *     the server; a save request's value is ignored.
+             */
+            verified?: boolean | null;
         };
         /** @description `data` of a get-persona answer. */
         GetData: {
@@ -426,6 +437,17 @@ export interface components {
                             /** Format: uint32 */
                             end: number;
                         } | null;
+                        /**
+                         * @description The server's signature over this entry, the field's name and the value (process-persona
+                         *     answers, when the server signs): send it back unchanged with the entry on save.
+                         */
+                        signature?: string | null;
+                        /**
+                         * @description Whether the server found this entry's signature good when the persona was saved (get
+                         *     answers): `true` is what process-persona found, `false` the saving client's claim. Set by
+                         *     the server; a save request's value is ignored.
+                         */
+                        verified?: boolean | null;
                     };
                 };
                 /** @description How many values have each status, and how many evidence quotes were found nowhere. */

@@ -1,7 +1,8 @@
 /**
  * Checking a grounding a client saves back (`domain/src/grounding/check.rs`): every pointer names
  * a value of the persona, every entry has the parts its status calls for, sizes are bounded and
- * the counts add up.
+ * the counts add up. The mock holds no signing key (the server's never leaves the server), so it
+ * signs nothing and stores every saved entry as the client's claim (`asClaimed`).
  */
 
 import type { FieldGrounding, Grounding, Persona } from "../types.js";
@@ -79,12 +80,37 @@ function checkEntry(at: string, field: FieldGrounding, violations: Violation[]):
   else if (source !== null && !isBlockName(source)) {
     push("source", `source must name a text block, block:0 to block:${MAX_TEXT_BLOCKS - 1}`);
   }
+  const signature = field.signature ?? null;
+  if (signature !== null && !/^[0-9a-f]{32}$/.test(signature)) {
+    push(
+      "signature",
+      "a signature is the 32 lowercase hex digits process-persona gave; send it unchanged or leave it out",
+    );
+  }
   const span = field.span ?? null;
   if (span === null && located) push("span", "a quoted or stated value needs its span");
   else if (span !== null && !located) push("span", "an inferred value has no span");
   else if (span !== null && (span.start >= span.end || span.end > MAX_SPAN_END)) {
     push("span", `a span has start < end <= ${MAX_SPAN_END}`);
   }
+}
+
+/**
+ * `grounding` as the server stores a save of it when no signature holds (the mock has no key):
+ * every entry `verified: false`, whatever the client said, its parts in the server's key order.
+ */
+export function asClaimed(grounding: Grounding): Grounding {
+  const fields: Grounding["fields"] = {};
+  for (const [pointer, field] of Object.entries(grounding.fields)) {
+    const entry: FieldGrounding = { status: field.status };
+    if (field.quote != null) entry.quote = field.quote;
+    if (field.source != null) entry.source = field.source;
+    if (field.span != null) entry.span = { start: field.span.start, end: field.span.end };
+    if (field.signature != null) entry.signature = field.signature;
+    entry.verified = false;
+    fields[pointer] = entry;
+  }
+  return { mode: grounding.mode, fields, counts: grounding.counts };
 }
 
 function isPlainPointer(pointer: string): boolean {

@@ -19,7 +19,7 @@ import type {
   SourceCounts,
   StoredPersonaResult,
 } from "../types.js";
-import { checkGrounding } from "./check.js";
+import { asClaimed, checkGrounding } from "./check.js";
 import { freshId, metadataFor } from "./document.js";
 import { read } from "./extractor.js";
 import { ground } from "./grounding.js";
@@ -128,7 +128,7 @@ export function mockPersonaService(): PersonaService {
       let id = freshId();
       while (saved.has(id)) id = freshId();
       const metadata = await metadataFor(id, parsed, counts, new Date());
-      saved.set(id, stored(id, parsed, grounding, metadata));
+      saved.set(id, stored(id, parsed, grounding === undefined ? undefined : asClaimed(grounding), metadata));
       return clone({ id, metadata });
     },
 

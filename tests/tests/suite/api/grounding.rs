@@ -34,8 +34,14 @@ async fn the_mock_persona_is_quoted_value_by_value_from_the_input() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     let grounding = &answer.body["data"]["grounding"];
     assert_eq!(grounding["mode"], "flag");
+    let mut name = grounding["fields"]["/name"].clone();
+    let signature = name.as_object_mut().and_then(|e| e.remove("signature"));
     assert_eq!(
-        grounding["fields"]["/name"],
+        signature.as_ref().and_then(Value::as_str).map(str::len),
+        Some(32)
+    );
+    assert_eq!(
+        name,
         json!({"status": "quoted", "quote": "Hi, my name is Maya Patel.", "source": "block:0",
                "span": {"start": 0, "end": 26}})
     );
@@ -187,7 +193,16 @@ async fn a_saved_grounding_comes_back_with_the_persona() {
     let id = saved.body["data"]["id"].as_str().expect("id");
     let got = app.get_persona(id).await;
     assert_eq!(got.status, 200, "{}", got.body);
-    assert_eq!(got.body["data"]["grounding"], data["grounding"]);
+    // The same grounding, each entry marked verified by the save.
+    let mut expected = data["grounding"].clone();
+    for entry in expected["fields"]
+        .as_object_mut()
+        .expect("fields")
+        .values_mut()
+    {
+        entry["verified"] = json!(true);
+    }
+    assert_eq!(got.body["data"]["grounding"], expected);
     assert_eq!(got.body["data"]["persona"], data["persona"]);
 
     let plain = app.save(&data["persona"]).await;

@@ -10,4 +10,5 @@ mod persistence;
 mod privacy;
 mod process;
 mod save_get;
+mod signing;
 mod site;

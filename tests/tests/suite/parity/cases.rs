@@ -210,12 +210,19 @@ pub async fn observe(door: &Door) -> Vec<(String, Seen)> {
     seen
 }
 
-/// Save, then get what was saved by its id: the file store keeps it between invocations.
+/// Process, save what came back with its grounding, then get it by its id: the file store keeps
+/// it between invocations, and each entry reads back verified only if the door that saved it
+/// (a separate function on Netlify) holds the key of the door that signed it.
 async fn round_trip(door: &Door) -> Vec<(String, Seen)> {
-    let persona = json!({ "name": "Maya Patel", "age": 34, "location": "Berlin",
-                          "interests": ["climbing", "jazz"], "languages": ["English"] });
-    let save = Call::new("save", "POST", "save-persona")
-        .json(&json!({ "persona": persona, "source": { "blocks": 1, "links": 0 } }));
+    let process = Call::new("process", "POST", "process-persona")
+        .json(&json!({ "textBlocks": [MAYA], "links": [] }));
+    let processed: Value =
+        serde_json::from_slice(&door.send(&process).await.body).unwrap_or(Value::Null);
+    let data = &processed["data"];
+    let save = Call::new("save", "POST", "save-persona").json(&json!({
+        "persona": data["persona"], "source": { "blocks": 1, "links": 0 },
+        "grounding": data["grounding"],
+    }));
     let saved = door.send(&save).await;
     let id = serde_json::from_slice::<Value>(&saved.body)
         .ok()
@@ -225,10 +232,15 @@ async fn round_trip(door: &Door) -> Vec<(String, Seen)> {
     let got = door.send(&get).await;
     let got_body: Value = serde_json::from_slice(&got.body).unwrap_or(Value::Null);
     let same_id = got_body["data"]["id"] == id.as_str() && id.len() == 21;
+    let verified = got_body["data"]["grounding"]["fields"]
+        .as_object()
+        .is_some_and(|f| !f.is_empty() && f.values().all(|e| e["verified"] == true));
     let mut got = Seen::from_answer(got);
     // The ids are set aside for comparison, so record here that the get found the save's id.
     got.headers
         .insert("<found the saved id>".into(), same_id.to_string());
+    got.headers
+        .insert("<every entry verified>".into(), verified.to_string());
     vec![
         ("save".to_owned(), Seen::from_answer(saved)),
         ("get what was saved".to_owned(), got),

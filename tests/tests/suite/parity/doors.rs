@@ -281,6 +281,7 @@ impl ProxyCall {
             .arg("30s")
             .env("USE_MOCK_DATA", "true")
             .env("RATE_LIMIT_PER_MINUTE", "0")
+            .env("GROUNDING_SIGNING_KEY", super::PARITY_SIGNING_KEY)
             .env("PERSONA_DATA_DIR", &self.data_dir)
             .env("RUST_LOG", "warn")
             .output()

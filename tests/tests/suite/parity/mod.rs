@@ -31,6 +31,11 @@ use tempfile::TempDir;
 use cases::{Seen, calls, observe, sha256};
 use doors::{Address, Door};
 
+/// The grounding signing key every door uses (`.ci/start-netlify` exports the same), so that
+/// process-persona's signatures compare equal and a save through one door verifies what another
+/// signed.
+pub(crate) const PARITY_SIGNING_KEY: &str = "parity-signing-key-shared-by-every-door";
+
 /// The actix server in mock mode over a fresh file store, as a door.
 struct Server {
     base: String,
@@ -48,6 +53,7 @@ async fn spawn_server() -> Server {
         ("USE_MOCK_DATA", "true"),
         ("PERSONA_DATA_DIR", data_dir.as_str()),
         ("RATE_LIMIT_PER_MINUTE", "0"),
+        ("GROUNDING_SIGNING_KEY", PARITY_SIGNING_KEY),
     ];
     let mut config = Config::from_lookup(|name| {
         vars.iter()
@@ -154,6 +160,14 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
     ];
     assert_eq!(got, expected);
     assert_eq!(calls().len() + 2, seen.len());
+    let (_, got) = seen.last().expect("the round trip ran");
+    assert_eq!(
+        got.headers
+            .get("<every entry verified>")
+            .map(String::as_str),
+        Some("true"),
+        "a save of what process-persona signed reads back verified"
+    );
     for (what, s) in &seen {
         assert!(s.request_id_consistent, "{what}: {s:?}");
         assert_eq!(
