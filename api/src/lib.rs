@@ -42,7 +42,7 @@ pub use body::MAX_BODY_BYTES;
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
-pub use limits::RateLimitPolicy;
+pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
 
 use dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData};
