@@ -201,8 +201,7 @@ mod tests {
 
     #[test]
     fn a_list_changes_only_the_operations_it_names() {
-        let policy =
-            RateLimitPolicy::parse("process-persona=3, get-persona=0").expect("parses");
+        let policy = RateLimitPolicy::parse("process-persona=3, get-persona=0").expect("parses");
         assert_eq!(policy.per_minute["process-persona"], 3);
         assert!(!policy.per_minute.contains_key("get-persona"));
         assert_eq!(policy.per_minute["save-persona"], 30);

@@ -200,7 +200,10 @@ mod tests {
             ClientAddress::NetlifyHeader
         );
         let c = config(&[("TRUSTED_CLIENT_IP_HEADER", "x-forwarded-for")]);
-        assert_eq!(c.rate_limits.client_address.to_string(), "x-forwarded-for, hops=1");
+        assert_eq!(
+            c.rate_limits.client_address.to_string(),
+            "x-forwarded-for, hops=1"
+        );
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use persona_domain::{
 };
 use tracing::{info, warn};
 
+use crate::IdTag;
 use crate::extractor::{ExtractError, ExtractFailure, PersonaExtractor, Usage};
 use crate::store::{PersonaStore, StoreError};
 
@@ -144,7 +145,7 @@ impl PersonaService {
                 .with_grounding(grounding.clone());
             match self.store.create(&document).await {
                 Ok(()) => {
-                    info!(persona_id = %document.id(), bytes = document.metadata().file_size, "persona saved");
+                    info!(persona_tag = %IdTag::of(document.id()), bytes = document.metadata().file_size, "persona saved");
                     return Ok(document);
                 }
                 Err(StoreError::AlreadyExists) => {
@@ -163,7 +164,7 @@ impl PersonaService {
     /// # Errors
     ///
     /// The store's error, unchanged.
-    #[tracing::instrument(name = "get", skip_all, fields(store = self.store.name(), persona_id = %id))]
+    #[tracing::instrument(name = "get", skip_all, fields(store = self.store.name(), persona_tag = %IdTag::of(id)))]
     pub async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
         self.store.get(id).await
     }

@@ -64,7 +64,10 @@ impl ClientAddress {
                 })
             })
             .transpose()?;
-        match (header.map(|h| h.trim().to_ascii_lowercase()).as_deref(), hops) {
+        match (
+            header.map(|h| h.trim().to_ascii_lowercase()).as_deref(),
+            hops,
+        ) {
             (None, None) => Ok(Self::Peer),
             (Some(NETLIFY_CLIENT_IP), None) => Ok(Self::NetlifyHeader),
             (Some(FORWARDED_FOR), hops) => Ok(Self::ForwardedFor {
@@ -88,7 +91,10 @@ impl ClientAddress {
     pub fn of(self, request: &Request) -> IpAddr {
         let trusted = match self {
             Self::Peer => None,
-            Self::NetlifyHeader => request.header_values(NETLIFY_CLIENT_IP).last().and_then(parse),
+            Self::NetlifyHeader => request
+                .header_values(NETLIFY_CLIENT_IP)
+                .last()
+                .and_then(parse),
             Self::ForwardedFor { hops } => forwarded_for(request, hops),
         };
         let ip = trusted
@@ -168,7 +174,11 @@ mod tests {
         let request = request().with_header(NETLIFY_CLIENT_IP, "198.51.100.4");
         assert_eq!(hops(1).of(&request), ip("10.0.0.9"), "no proxy line at all");
         let short = request.with_header(FORWARDED_FOR, "203.0.113.7");
-        assert_eq!(hops(2).of(&short), ip("10.0.0.9"), "fewer entries than hops");
+        assert_eq!(
+            hops(2).of(&short),
+            ip("10.0.0.9"),
+            "fewer entries than hops"
+        );
         let garbage = self::request().with_header(FORWARDED_FOR, "not an address");
         assert_eq!(hops(1).of(&garbage), ip("10.0.0.9"));
     }
@@ -179,7 +189,10 @@ mod tests {
             .with_header(NETLIFY_CLIENT_IP, "6.6.6.6")
             .with_header(NETLIFY_CLIENT_IP, "198.51.100.4")
             .with_header(FORWARDED_FOR, "203.0.113.7");
-        assert_eq!(ClientAddress::NetlifyHeader.of(&request), ip("198.51.100.4"));
+        assert_eq!(
+            ClientAddress::NetlifyHeader.of(&request),
+            ip("198.51.100.4")
+        );
         let none = Request::new("GET", "/api/health");
         assert_eq!(ClientAddress::NetlifyHeader.of(&none), ip("0.0.0.0"));
     }
@@ -204,13 +217,20 @@ mod tests {
             ClientAddress::parse(Some("X-NF-Client-Connection-IP"), None),
             Ok(ClientAddress::NetlifyHeader)
         );
-        assert_eq!(ClientAddress::parse(Some("x-forwarded-for"), None), Ok(hops(1)));
+        assert_eq!(
+            ClientAddress::parse(Some("x-forwarded-for"), None),
+            Ok(hops(1))
+        );
         assert_eq!(
             ClientAddress::parse(Some("x-forwarded-for"), Some("2")),
             Ok(hops(2))
         );
         for (header, n, hint) in [
-            (None, Some("1"), "only with TRUSTED_CLIENT_IP_HEADER=x-forwarded-for"),
+            (
+                None,
+                Some("1"),
+                "only with TRUSTED_CLIENT_IP_HEADER=x-forwarded-for",
+            ),
             (Some(NETLIFY_CLIENT_IP), Some("1"), "only with"),
             (Some("x-forwarded-for"), Some("0"), "from 1 to 255"),
             (Some("x-real-ip"), None, "must be x-nf-client-connection-ip"),
