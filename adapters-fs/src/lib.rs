@@ -143,11 +143,21 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Unexpected(format!("file task failed: {e}")))?
 }
 
-/// Disk trouble: a full or read-only disk may clear up, so it is reported as retryable.
+/// Disk trouble. A folder the process may not write (permissions, a read-only mount) stays so
+/// until an operator changes it, so it is not retryable; anything else (a full disk, an
+/// interrupted call, a flaky device) may clear up and is.
 fn io_error(e: &io::Error) -> StoreError {
-    error!(error = %e, kind = ?e.kind(), "file store I/O failed");
+    let retryable = !matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    );
+    if retryable {
+        error!(error = %e, kind = ?e.kind(), "file store I/O failed");
+    } else {
+        error!(error = %e, kind = ?e.kind(), "the file store may not write its folder: check PERSONA_DATA_DIR's owner, mode and mount");
+    }
     StoreError::Unavailable {
-        retryable: true,
+        retryable,
         reason: format!("file store I/O failed ({:?})", e.kind()),
     }
 }

@@ -9,6 +9,10 @@ use persona_ports::{ExtractError, StoreError};
 use serde::Serialize;
 use tracing::{error, warn};
 
+/// The wait a store outage suggests (`Retry-After`): the stores retry within their own deadline
+/// first, so an outage that reaches the client is rarely over in less.
+pub const STORE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 /// An error code of the envelope; each has one status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -192,13 +196,26 @@ impl From<StoreError> for ApiError {
                 ErrorCode::PayloadTooLarge,
                 format!("the persona document is {size} bytes; the store takes at most {max}"),
             ),
-            StoreError::Unavailable { retryable, .. } => {
+            StoreError::Unavailable {
+                retryable: true, ..
+            } => {
                 error!(error = %e, "store unavailable");
-                let api = Self::new(
+                let mut api = Self::new(
                     ErrorCode::UpstreamUnavailable,
-                    "persona storage is unavailable right now",
+                    "persona storage is unavailable right now; try again shortly",
                 );
-                if retryable { api } else { api.permanent() }
+                api.retry_after = Some(STORE_RETRY_AFTER);
+                api
+            }
+            StoreError::Unavailable {
+                retryable: false, ..
+            } => {
+                error!(error = %e, "store refuses this service: check its permissions and settings");
+                Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "persona storage refused this service (permissions or configuration); the operator must fix it",
+                )
+                .permanent()
             }
             StoreError::AlreadyExists | StoreError::Unexpected(_) => {
                 error!(error = %e, "store failed unexpectedly");
@@ -385,6 +402,27 @@ mod tests {
             let api = ApiError::from(error.clone());
             assert_eq!((api.code, api.status), (code, status), "{error:?}");
         }
+    }
+
+    #[test]
+    fn a_store_outage_says_when_to_retry_and_a_refusal_says_not_to() {
+        let outage = ApiError::from(StoreError::Unavailable {
+            retryable: true,
+            reason: "503".into(),
+        });
+        assert_eq!(
+            (outage.status, outage.retryable, outage.retry_after),
+            (503, true, Some(STORE_RETRY_AFTER))
+        );
+        let refused = ApiError::from(StoreError::Unavailable {
+            retryable: false,
+            reason: "permission denied".into(),
+        });
+        assert_eq!(
+            (refused.status, refused.retryable, refused.retry_after),
+            (502, false, None)
+        );
+        assert!(refused.message.contains("operator"), "{}", refused.message);
     }
 
     #[test]

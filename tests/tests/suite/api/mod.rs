@@ -10,3 +10,4 @@ mod privacy;
 mod process;
 mod save_get;
 mod site;
+mod store_faults;
