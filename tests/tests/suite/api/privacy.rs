@@ -14,7 +14,7 @@ use super::helpers::{fake_openai, spawn_app};
 
 /// Everything any test in this binary logs, at every level, as `LOG_FORMAT=json` writes it (the
 /// format that also prints every field of the current span).
-fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
+pub(super) fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Arc::new(Mutex::new(Vec::new()));
