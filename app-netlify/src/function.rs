@@ -207,6 +207,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_function_counts_clients_by_the_edges_header_whatever_else_they_send() {
+        let c = config(&[
+            ("USE_MOCK_DATA", "true"),
+            ("RATE_LIMIT_PER_MINUTE", "openapi=2"),
+        ]);
+        let openapi = Function::new(
+            Operation::OpenApi,
+            persona_wiring::build_api(&c).await.expect("builds"),
+        );
+        let status = |edge: &'static str, forged: String| {
+            let openapi = &openapi;
+            async move {
+                let event = json!({
+                    "path": "/api/openapi.json",
+                    "httpMethod": "GET",
+                    "multiValueHeaders": {
+                        "x-nf-client-connection-ip": [edge],
+                        "x-forwarded-for": [forged, "203.0.113.7"],
+                    },
+                });
+                openapi.answer(event).await.expect("answered").status_code
+            }
+        };
+        let mut statuses = Vec::new();
+        for n in 0..4 {
+            statuses.push(status("198.51.100.4", format!("6.6.6.{n}")).await);
+        }
+        assert_eq!(statuses, [200, 200, 429, 429]);
+        assert_eq!(status("198.51.100.5", "6.6.6.9".into()).await, 200);
+    }
+
+    #[tokio::test]
     async fn an_unknown_name_does_not_start() {
         let c = config(&[("USE_MOCK_DATA", "true")]);
         let error = Function::build("nope", &c)

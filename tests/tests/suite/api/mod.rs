@@ -8,6 +8,7 @@ pub(crate) mod helpers;
 mod persistence;
 mod privacy;
 mod process;
+mod proxy;
 mod request_log;
 mod save_get;
 mod site;
