@@ -2,6 +2,7 @@
 
 mod contract;
 mod cors;
+mod deadlines;
 mod errors;
 mod grounding;
 pub(crate) mod helpers;
