@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use persona_domain::{Evidence, GroundingStatus, PersonaDraft, WarningCode};
 
 use super::*;
-use crate::extractor::{ExtractFailure, Extraction, MockPersonaExtractor};
+use crate::extractor::{ExtractError, ExtractFailure, Extraction, MockPersonaExtractor};
 use crate::store::MockPersonaStore;
 
 fn bundle() -> SourceBundle {
