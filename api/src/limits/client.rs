@@ -116,8 +116,16 @@ fn forwarded_for(request: &Request, hops: NonZeroU8) -> Option<IpAddr> {
     parse(entries[index])
 }
 
+/// An address as proxies write it: bare, or with a port (`203.0.113.7:443`, `[2001:db8::1]:443`),
+/// which some proxies add.
 fn parse(value: &str) -> Option<IpAddr> {
-    value.trim().parse().ok()
+    let value = value.trim();
+    value.parse().ok().or_else(|| {
+        value
+            .parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|addr| addr.ip())
+    })
 }
 
 /// One client's block: an IPv4 address, or an IPv6 address's /64.
@@ -181,6 +189,14 @@ mod tests {
         );
         let garbage = self::request().with_header(FORWARDED_FOR, "not an address");
         assert_eq!(hops(1).of(&garbage), ip("10.0.0.9"));
+    }
+
+    #[test]
+    fn an_address_with_a_port_counts_as_the_address() {
+        let v4 = request().with_header(FORWARDED_FOR, "6.6.6.6, 203.0.113.7:443");
+        assert_eq!(hops(1).of(&v4), ip("203.0.113.7"));
+        let v6 = request().with_header(FORWARDED_FOR, "[2001:db8:1:2::5]:443");
+        assert_eq!(hops(1).of(&v6), ip("2001:db8:1:2::"));
     }
 
     #[test]
