@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use persona_ports::{PersonaId, PersonaStore, StoreError, StoredPersona};
+use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona};
 use tracing::{error, warn};
 
 /// Documents larger than this are refused (the same limit as the Supabase bucket).
@@ -61,7 +61,7 @@ impl PersonaStore for FsStore {
         "fs"
     }
 
-    #[tracing::instrument(name = "fs.create", skip_all, fields(persona_id = %document.id()))]
+    #[tracing::instrument(name = "fs.create", skip_all, fields(persona_tag = %IdTag::of(document.id())))]
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
         let bytes = document.to_json();
         let size = bytes.len() as u64;
@@ -76,7 +76,7 @@ impl PersonaStore for FsStore {
         blocking(move || write_new(&dir, &path, &bytes)).await
     }
 
-    #[tracing::instrument(name = "fs.get", skip_all, fields(persona_id = %id))]
+    #[tracing::instrument(name = "fs.get", skip_all, fields(persona_tag = %IdTag::of(id)))]
     async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
         let bytes = match tokio::fs::read(self.path_of(id)).await {
             Ok(bytes) => bytes,
@@ -143,11 +143,21 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Unexpected(format!("file task failed: {e}")))?
 }
 
-/// Disk trouble: a full or read-only disk may clear up, so it is reported as retryable.
+/// Disk trouble. A folder the process may not write (permissions, a read-only mount) stays so
+/// until an operator changes it, so it is not retryable; anything else (a full disk, an
+/// interrupted call, a flaky device) may clear up and is.
 fn io_error(e: &io::Error) -> StoreError {
-    error!(error = %e, kind = ?e.kind(), "file store I/O failed");
+    let retryable = !matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    );
+    if retryable {
+        error!(error = %e, kind = ?e.kind(), "file store I/O failed");
+    } else {
+        error!(error = %e, kind = ?e.kind(), "the file store may not write its folder: check PERSONA_DATA_DIR's owner, mode and mount");
+    }
     StoreError::Unavailable {
-        retryable: true,
+        retryable,
         reason: format!("file store I/O failed ({:?})", e.kind()),
     }
 }

@@ -153,3 +153,34 @@ async fn open_removes_stale_temporary_files_but_keeps_fresh_ones_and_documents()
         [".tmpfresh", "V1StGXR8_Z5jdHi6B-myT.json"]
     );
 }
+
+#[test]
+fn a_folder_the_process_may_not_write_is_not_retryable_and_other_trouble_is() {
+    for kind in [
+        io::ErrorKind::PermissionDenied,
+        io::ErrorKind::ReadOnlyFilesystem,
+    ] {
+        assert!(
+            matches!(
+                io_error(&io::Error::from(kind)),
+                StoreError::Unavailable {
+                    retryable: false,
+                    ..
+                }
+            ),
+            "{kind:?}"
+        );
+    }
+    for kind in [io::ErrorKind::StorageFull, io::ErrorKind::Interrupted] {
+        assert!(
+            matches!(
+                io_error(&io::Error::from(kind)),
+                StoreError::Unavailable {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{kind:?}"
+        );
+    }
+}

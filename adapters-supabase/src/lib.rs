@@ -30,7 +30,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use persona_ports::{PersonaId, PersonaStore, StoreError, StoredPersona};
+use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona};
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, RequestBuilder};
 use tracing::{debug, error, info, warn};
@@ -110,16 +110,13 @@ impl SupabaseStore {
 
     /// Sends one request; the body of a success, or the fault.
     async fn call(&self, request: RequestBuilder) -> Result<Vec<u8>, Fault> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Fault::from_transport(&e))?;
+        let response = request.send().await.map_err(Fault::from_transport)?;
         let status = response.status();
         let body = response.bytes().await;
         match body {
             Ok(body) if status.is_success() => Ok(body.to_vec()),
             Ok(body) => Err(Fault::from_answer(status.as_u16(), &body)),
-            Err(e) if status.is_success() => Err(Fault::from_transport(&e)),
+            Err(e) if status.is_success() => Err(Fault::from_transport(e)),
             Err(_) => Err(Fault::from_answer(status.as_u16(), b"")),
         }
     }
@@ -192,7 +189,8 @@ impl SupabaseStore {
     }
 
     /// The port error for a fault, logging what an operator needs to fix a permanent one.
-    fn store_error(&self, fault: Fault, size: u64) -> StoreError {
+    fn store_error(&self, fault: Fault, id: &PersonaId, size: u64) -> StoreError {
+        let fault = fault.without_id(id);
         match fault.kind {
             FaultKind::NoSuchKey => StoreError::NotFound,
             FaultKind::KeyAlreadyExists => StoreError::AlreadyExists,
@@ -232,7 +230,7 @@ impl PersonaStore for SupabaseStore {
         "supabase"
     }
 
-    #[tracing::instrument(name = "supabase.create", skip_all, fields(persona_id = %document.id()))]
+    #[tracing::instrument(name = "supabase.create", skip_all, fields(persona_tag = %IdTag::of(document.id())))]
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
         let bytes = document.to_json();
         let size = bytes.len() as u64;
@@ -271,16 +269,16 @@ impl PersonaStore for SupabaseStore {
                 debug!(size, "stored");
                 Ok(())
             }
-            Err(fault) => Err(self.store_error(fault, size)),
+            Err(fault) => Err(self.store_error(fault, document.id(), size)),
         }
     }
 
-    #[tracing::instrument(name = "supabase.get", skip_all, fields(persona_id = %id))]
+    #[tracing::instrument(name = "supabase.get", skip_all, fields(persona_tag = %IdTag::of(id)))]
     async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
         let bytes = self
             .retrying("download", |_, timeout| self.download(id, timeout))
             .await
-            .map_err(|fault| self.store_error(fault, 0))?;
+            .map_err(|fault| self.store_error(fault, id, 0))?;
         StoredPersona::from_json(&bytes, id).map_err(|e| {
             error!(error = %e, "stored persona document is damaged");
             StoreError::Unexpected(e.to_string())

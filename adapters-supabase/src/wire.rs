@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use persona_ports::{IdTag, PersonaId};
 use serde::{Deserialize, Serialize};
 
 /// What `GET /bucket/{id}` says about a bucket; only the fields this adapter checks.
@@ -109,7 +110,10 @@ impl Fault {
 
     /// A call that got no complete answer. All of these may clear up, and for an upload all of
     /// them may have happened after the server stored the object.
-    pub(crate) fn from_transport(e: &reqwest::Error) -> Self {
+    ///
+    /// The message leaves the URL out (it names the object, so it holds the persona id, which
+    /// must not reach a log) and keeps the causes, which say what went wrong.
+    pub(crate) fn from_transport(e: reqwest::Error) -> Self {
         let code = if e.is_timeout() {
             "timeout"
         } else if e.is_connect() {
@@ -117,7 +121,26 @@ impl Fault {
         } else {
             "transport"
         };
-        Self::temporary(code, e.to_string())
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(inner) = cause {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            cause = inner.source();
+        }
+        Self::temporary(code, message)
+    }
+
+    /// The same fault with every mention of `id` in the upstream's message replaced by its tag:
+    /// the message is logged, and the id is the key to the persona.
+    pub(crate) fn without_id(mut self, id: &PersonaId) -> Self {
+        if self.message.contains(id.as_str()) {
+            self.message = self
+                .message
+                .replace(id.as_str(), &format!("<id {}>", IdTag::of(id)));
+        }
+        self
     }
 
     pub(crate) fn temporary(code: &str, message: impl Into<String>) -> Self {

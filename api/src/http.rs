@@ -56,6 +56,15 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of header `name`, in the order received: a header sent on several lines
+    /// (both front doors keep each line as its own entry) gives one value per line.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The first value of query parameter `name`, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
         let query = self.query.as_deref()?;

@@ -44,7 +44,7 @@ pub use body::MAX_BODY_BYTES;
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
-pub use limits::RateLimitPolicy;
+pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
 pub use signing::SignaturePolicy;
 
@@ -287,10 +287,14 @@ impl Api {
                 .collect();
             ApiError::new(code, message).with_details(details)
         })?;
-        let processed = self.service.process(&bundle).await?;
-        log.attempts = processed.usage.attempts;
-        log.prompt_tokens = processed.usage.prompt_tokens;
-        log.completion_tokens = processed.usage.completion_tokens;
+        let processed = self.service.process(&bundle).await.map_err(|failure| {
+            // A failed extraction still cost attempts and tokens; the request line says so.
+            if let Some(usage) = &failure.usage {
+                log.spent(usage);
+            }
+            ApiError::from(failure.error)
+        })?;
+        log.spent(&processed.usage);
         let mut grounding = processed.grounding;
         self.signatures.sign(&mut grounding, &processed.persona);
         Ok(Answer::ok(&ProcessData {
@@ -379,6 +383,14 @@ struct Outcome {
     attempts: u32,
     prompt_tokens: u32,
     completion_tokens: u32,
+}
+
+impl Outcome {
+    fn spent(&mut self, usage: &persona_ports::Usage) {
+        self.attempts = usage.attempts;
+        self.prompt_tokens = usage.prompt_tokens;
+        self.completion_tokens = usage.completion_tokens;
+    }
 }
 
 /// `work`'s output, or `None` when `timer` fires first (`work` is then dropped, which cancels

@@ -2,13 +2,14 @@
 //!
 //! Each operation has its own budget per client per minute, spent evenly (a full minute's budget
 //! may come in a burst). process-persona is expensive (it calls the model) and gets the smallest
-//! one. `health` and CORS preflights are never limited. The client is the peer address a front
-//! door saw, or, only when [`RateLimitPolicy::trust_proxy_headers`] is on, the address a trusted
-//! proxy put in front of it (`x-nf-client-connection-ip` on Netlify, else the last
-//! `x-forwarded-for` entry, which the proxy itself appended).
+//! one. `health` and CORS preflights are never limited. The client is the address
+//! [`RateLimitPolicy::client_address`] names (see [`client`]): the peer a front door saw, or the
+//! one proxy header the operator trusts.
+
+pub mod client;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+pub use self::client::ClientAddress;
 use crate::http::Request;
 use crate::routes::Operation;
 
@@ -31,12 +33,13 @@ pub const DEFAULT_PER_MINUTE: [(Operation, u32); 5] = [
 /// Forget clients idle for a full period after this many checks, so the table stays small.
 const PRUNE_EVERY: u32 = 4096;
 
-/// What `RATE_LIMIT_PER_MINUTE` and `TRUST_PROXY_HEADERS` say.
+/// What `RATE_LIMIT_PER_MINUTE`, `TRUSTED_CLIENT_IP_HEADER` and `TRUSTED_PROXY_HOPS` say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimitPolicy {
     /// Requests per client per minute, by operation; an operation not listed is not limited.
     pub per_minute: BTreeMap<&'static str, u32>,
-    pub trust_proxy_headers: bool,
+    /// Where a request's client address is read.
+    pub client_address: ClientAddress,
 }
 
 impl Default for RateLimitPolicy {
@@ -46,7 +49,7 @@ impl Default for RateLimitPolicy {
                 .iter()
                 .map(|(op, n)| (op.name(), *n))
                 .collect(),
-            trust_proxy_headers: false,
+            client_address: ClientAddress::Peer,
         }
     }
 }
@@ -56,7 +59,7 @@ impl RateLimitPolicy {
     pub fn off() -> Self {
         Self {
             per_minute: BTreeMap::new(),
-            trust_proxy_headers: false,
+            client_address: ClientAddress::Peer,
         }
     }
 
@@ -67,11 +70,8 @@ impl RateLimitPolicy {
     /// # Errors
     ///
     /// What is wrong with the value, for a person to fix.
-    pub fn parse(value: &str, trust_proxy_headers: bool) -> Result<Self, String> {
-        let mut policy = Self {
-            trust_proxy_headers,
-            ..Self::default()
-        };
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let mut policy = Self::default();
         let value = value.trim();
         if let Ok(n) = value.parse::<u32>() {
             if n == 0 {
@@ -114,7 +114,7 @@ impl RateLimitPolicy {
 /// The limiters, one per limited operation, shared by every request.
 pub(crate) struct RateLimits {
     limiters: Vec<(Operation, DefaultKeyedRateLimiter<IpAddr>)>,
-    trust_proxy_headers: bool,
+    client_address: ClientAddress,
     checks: AtomicU32,
 }
 
@@ -129,7 +129,7 @@ impl std::fmt::Debug for RateLimits {
                     .map(|(op, _)| op.name())
                     .collect::<Vec<_>>(),
             )
-            .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("client_address", &self.client_address)
             .finish_non_exhaustive()
     }
 }
@@ -145,7 +145,7 @@ impl RateLimits {
             .collect();
         Self {
             limiters,
-            trust_proxy_headers: policy.trust_proxy_headers,
+            client_address: policy.client_address,
             checks: AtomicU32::new(0),
         }
     }
@@ -161,32 +161,11 @@ impl RateLimits {
                 limiter.shrink_to_fit();
             }
         }
-        let client = client_ip(request, self.trust_proxy_headers);
+        let client = self.client_address.of(request);
         limiter
             .check_key(&client)
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
-}
-
-/// The address the limits count against. Without a peer address and a trusted header, every
-/// such request shares one budget (`0.0.0.0`).
-pub(crate) fn client_ip(request: &Request, trust_proxy_headers: bool) -> IpAddr {
-    let from_proxy = || {
-        request
-            .header("x-nf-client-connection-ip")
-            .and_then(|v| v.trim().parse().ok())
-            .or_else(|| {
-                request
-                    .header("x-forwarded-for")
-                    .and_then(|v| v.rsplit(',').next())
-                    .and_then(|v| v.trim().parse().ok())
-            })
-    };
-    trust_proxy_headers
-        .then(from_proxy)
-        .flatten()
-        .or(request.peer)
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 #[cfg(test)]
@@ -209,11 +188,11 @@ mod tests {
 
     #[test]
     fn a_number_sets_every_budget_and_zero_turns_limits_off() {
-        let policy = RateLimitPolicy::parse("7", false).expect("parses");
+        let policy = RateLimitPolicy::parse("7").expect("parses");
         assert!(policy.per_minute.values().all(|n| *n == 7));
         assert_eq!(policy.per_minute.len(), DEFAULT_PER_MINUTE.len());
         assert!(
-            RateLimitPolicy::parse("0", false)
+            RateLimitPolicy::parse("0")
                 .expect("parses")
                 .per_minute
                 .is_empty()
@@ -222,12 +201,10 @@ mod tests {
 
     #[test]
     fn a_list_changes_only_the_operations_it_names() {
-        let policy =
-            RateLimitPolicy::parse("process-persona=3, get-persona=0", true).expect("parses");
+        let policy = RateLimitPolicy::parse("process-persona=3, get-persona=0").expect("parses");
         assert_eq!(policy.per_minute["process-persona"], 3);
         assert!(!policy.per_minute.contains_key("get-persona"));
         assert_eq!(policy.per_minute["save-persona"], 30);
-        assert!(policy.trust_proxy_headers);
     }
 
     #[test]
@@ -237,14 +214,14 @@ mod tests {
             ("health=3", "not a limited operation; use one of"),
             ("process-persona=-1", "whole number"),
         ] {
-            let error = RateLimitPolicy::parse(value, false).expect_err(value);
+            let error = RateLimitPolicy::parse(value).expect_err(value);
             assert!(error.contains(hint), "{value}: {error}");
         }
     }
 
     #[test]
     fn a_client_that_spends_its_budget_waits_and_others_do_not() {
-        let policy = RateLimitPolicy::parse("process-persona=2", false).expect("parses");
+        let policy = RateLimitPolicy::parse("process-persona=2").expect("parses");
         let limits = RateLimits::new(&policy);
         let op = Operation::ProcessPersona;
         assert!(limits.check(op, &from("10.0.0.1")).is_ok());
@@ -265,30 +242,5 @@ mod tests {
                 .is_ok()
         );
         assert!(limits.check(Operation::Health, &from("10.0.0.1")).is_ok());
-    }
-
-    #[test]
-    fn proxy_headers_count_only_when_trusted() {
-        let request = from("10.0.0.9")
-            .with_header("x-forwarded-for", "6.6.6.6, 203.0.113.7")
-            .with_header("x-real-ip", "7.7.7.7");
-        assert_eq!(
-            client_ip(&request, false),
-            "10.0.0.9".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            client_ip(&request, true),
-            "203.0.113.7".parse::<IpAddr>().unwrap()
-        );
-        let netlify = request.with_header("x-nf-client-connection-ip", "198.51.100.4");
-        assert_eq!(
-            client_ip(&netlify, true),
-            "198.51.100.4".parse::<IpAddr>().unwrap()
-        );
-        let garbage = from("10.0.0.9").with_header("x-forwarded-for", "not an address");
-        assert_eq!(
-            client_ip(&garbage, true),
-            "10.0.0.9".parse::<IpAddr>().unwrap()
-        );
     }
 }

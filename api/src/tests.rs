@@ -270,7 +270,7 @@ async fn a_client_over_its_budget_gets_429_with_retry_after_and_others_do_not() 
     let api = Api::new(
         service,
         ApiSettings {
-            rate_limits: RateLimitPolicy::parse("process-persona=1", false).expect("parses"),
+            rate_limits: RateLimitPolicy::parse("process-persona=1").expect("parses"),
             ..settings()
         },
     );

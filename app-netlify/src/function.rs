@@ -1,5 +1,7 @@
 //! [`Function`]: one Netlify function, its operation and the API built for it at cold start.
 
+use std::time::Duration;
+
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use persona_api::{Api, Operation};
 use persona_wiring::config::ConfigError;
@@ -16,18 +18,28 @@ use crate::response::to_proxy_response;
 /// personas in Supabase Storage.
 pub const DEFAULT_DATA_DIR: &str = "/tmp/persona-data";
 
+/// How long Netlify lets a synchronous function run; not configurable (background functions get
+/// 15 minutes, but answer nobody).
+pub const SYNC_FUNCTION_LIMIT: Duration = Duration::from_secs(60);
+
+/// The longest request deadline a function accepts: the platform's limit less room for a cold
+/// start (the adapters are built before the first invocation) and for writing the answer, so the
+/// client gets the API's own 504 rather than the platform's bare error.
+pub const MAX_REQUEST_DEADLINE: Duration = Duration::from_secs(55);
+
 /// What a function assumes where the server's defaults would not fit, each overridden by its
 /// variable:
 /// - `PERSONA_DATA_DIR`: [`DEFAULT_DATA_DIR`].
-/// - `REQUEST_DEADLINE_MS` 9,500 and `PROCESS_DEADLINE_MS` 9,000: a synchronous Netlify function
-///   is cut off after 10 s, so the API answers 504 first (raise both if your plan allows 26 s).
-/// - `TRUST_PROXY_HEADERS` on: Netlify's edge sets `x-nf-client-connection-ip`, and a function
-///   sees no peer address of its own, so the rate limits count clients by that header.
-const NETLIFY_DEFAULTS: [(&str, &str); 4] = [
+/// - `PROCESS_DEADLINE_MS` 45,000, so `REQUEST_DEADLINE_MS` is derived as 50,000: a real model
+///   gets most of the [`SYNC_FUNCTION_LIMIT`], and the API still answers 504 ten seconds before
+///   the platform would cut the function off. Either may be lowered; neither may push the
+///   request deadline past [`MAX_REQUEST_DEADLINE`].
+/// - `TRUSTED_CLIENT_IP_HEADER` `x-nf-client-connection-ip`: Netlify's edge sets it, and a
+///   function sees no peer address of its own, so the rate limits count clients by that header.
+const NETLIFY_DEFAULTS: [(&str, &str); 3] = [
     ("PERSONA_DATA_DIR", DEFAULT_DATA_DIR),
-    ("REQUEST_DEADLINE_MS", "9500"),
-    ("PROCESS_DEADLINE_MS", "9000"),
-    ("TRUST_PROXY_HEADERS", "true"),
+    ("PROCESS_DEADLINE_MS", "45000"),
+    ("TRUSTED_CLIENT_IP_HEADER", "x-nf-client-connection-ip"),
 ];
 
 /// Why a function could not start.
@@ -51,7 +63,8 @@ pub enum StartError {
 ///
 /// # Errors
 ///
-/// A [`ConfigError`] naming the first variable that cannot be understood.
+/// A [`ConfigError`] naming the first variable that cannot be understood, or a request deadline
+/// the platform would cut off.
 pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let mut config = Config::from_lookup(|name| {
         let value = lookup(name).filter(|v| !v.trim().is_empty());
@@ -63,6 +76,14 @@ pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Con
         })
     })?;
     config.mock_store = MockStore::Files;
+    if config.request_deadline > MAX_REQUEST_DEADLINE {
+        return Err(ConfigError::OverPlatformLimit {
+            request_ms: config.request_deadline.as_millis(),
+            max_ms: MAX_REQUEST_DEADLINE.as_millis(),
+            platform: "Netlify stops a synchronous function at 60 s, and the API must answer \
+                       first; lower PROCESS_DEADLINE_MS (at most 50,000) or REQUEST_DEADLINE_MS",
+        });
+    }
     Ok(config)
 }
 
@@ -151,6 +172,70 @@ mod tests {
     fn a_bad_setting_is_still_refused() {
         let map = HashMap::from([("USE_MOCK_DATA", "maybe")]);
         assert!(config_from_lookup(|name| map.get(name).map(|v| (*v).to_owned())).is_err());
+    }
+
+    #[test]
+    fn the_deadlines_fit_the_platforms_sixty_seconds() {
+        let c = config(&[]);
+        assert_eq!(c.openai.deadline, Duration::from_secs(45));
+        assert_eq!(c.request_deadline, Duration::from_secs(50));
+        assert!(c.request_deadline < SYNC_FUNCTION_LIMIT);
+        // Raising only the model's deadline derives a request deadline that still fits.
+        let c = config(&[("PROCESS_DEADLINE_MS", "50000")]);
+        assert_eq!(c.request_deadline, MAX_REQUEST_DEADLINE);
+        let lookup = |vars: HashMap<&'static str, &'static str>| {
+            config_from_lookup(move |name| vars.get(name).map(|v| (*v).to_owned()))
+        };
+        let e = lookup(HashMap::from([("PROCESS_DEADLINE_MS", "58000")])).expect_err("too long");
+        assert!(e.to_string().contains("Netlify stops"), "{e}");
+        let e = lookup(HashMap::from([("REQUEST_DEADLINE_MS", "60000")])).expect_err("too long");
+        assert!(e.to_string().contains("at most 55000"), "{e}");
+    }
+
+    #[test]
+    fn rate_limits_count_clients_by_netlifys_header() {
+        use persona_api::ClientAddress;
+        assert_eq!(
+            config(&[]).rate_limits.client_address,
+            ClientAddress::NetlifyHeader
+        );
+        let c = config(&[("TRUSTED_CLIENT_IP_HEADER", "x-forwarded-for")]);
+        assert_eq!(
+            c.rate_limits.client_address.to_string(),
+            "x-forwarded-for, hops=1"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_function_counts_clients_by_the_edges_header_whatever_else_they_send() {
+        let c = config(&[
+            ("USE_MOCK_DATA", "true"),
+            ("RATE_LIMIT_PER_MINUTE", "openapi=2"),
+        ]);
+        let openapi = Function::new(
+            Operation::OpenApi,
+            persona_wiring::build_api(&c).await.expect("builds"),
+        );
+        let status = |edge: &'static str, forged: String| {
+            let openapi = &openapi;
+            async move {
+                let event = json!({
+                    "path": "/api/openapi.json",
+                    "httpMethod": "GET",
+                    "multiValueHeaders": {
+                        "x-nf-client-connection-ip": [edge],
+                        "x-forwarded-for": [forged, "203.0.113.7"],
+                    },
+                });
+                openapi.answer(event).await.expect("answered").status_code
+            }
+        };
+        let mut statuses = Vec::new();
+        for n in 0..4 {
+            statuses.push(status("198.51.100.4", format!("6.6.6.{n}")).await);
+        }
+        assert_eq!(statuses, [200, 200, 429, 429]);
+        assert_eq!(status("198.51.100.5", "6.6.6.9".into()).await, 200);
     }
 
     #[tokio::test]

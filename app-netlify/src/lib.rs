@@ -19,9 +19,10 @@
 //!
 //! Netlify stops a synchronous function at 60 s and buffers at most 6 MB each way. The API's
 //! answers stay inside both: the body limit ([`persona_api::MAX_BODY_BYTES`], 1 MiB, or about
-//! 1.4 MB once base64-encoded in the event) is checked before anything else, and
-//! process-persona's deadline (`PROCESS_DEADLINE_MS`, 25 s by default) answers
-//! `UPSTREAM_TIMEOUT` well before the platform would cut the request off.
+//! 1.4 MB once base64-encoded in the event) is checked before anything else, and a function's
+//! deadlines ([`function::SYNC_FUNCTION_LIMIT`]: the model 45 s, the request 50 s, never more
+//! than [`function::MAX_REQUEST_DEADLINE`], 55 s) answer `UPSTREAM_TIMEOUT` before the platform
+//! would cut the request off.
 
 pub mod event;
 pub mod function;

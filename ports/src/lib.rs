@@ -3,15 +3,18 @@
 //! - [`PersonaExtractor`]: turns a [`SourceBundle`] into a [`PersonaDraft`] (an LLM, or the mock).
 //! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
+//! - [`IdTag`]: the only form of a persona id that a log line may carry.
 //!
 //! This crate knows no vendor, no HTTP and no runtime: adapters implement the traits, front doors
 //! call the service.
 
 mod extractor;
+mod id_tag;
 mod service;
 mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+pub use id_tag::IdTag;
 pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 

@@ -9,7 +9,8 @@ use persona_domain::{
 };
 use tracing::{info, warn};
 
-use crate::extractor::{ExtractError, ExtractFailure, PersonaExtractor, Usage};
+use crate::IdTag;
+use crate::extractor::{ExtractFailure, PersonaExtractor, Usage};
 use crate::store::{PersonaStore, StoreError};
 
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
@@ -75,27 +76,29 @@ impl PersonaService {
     ///
     /// # Errors
     ///
-    /// The extractor's error, unchanged; what the failed attempts cost is logged here.
+    /// The extractor's failure, unchanged: why, and what the failed attempts cost (also logged
+    /// here), so the caller's request log can report it too.
     #[tracing::instrument(name = "process", skip_all, fields(extractor = self.extractor.name(), blocks = bundle.text_blocks().len(), links = bundle.links().len()))]
-    pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractError> {
+    pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractFailure> {
         let extraction = match self.extractor.extract(bundle).await {
             Ok(extraction) => extraction,
-            Err(ExtractFailure { error, usage }) => {
-                let usage = usage.unwrap_or_else(|| Usage {
+            Err(failure) => {
+                let none = Usage {
                     model: String::new(),
                     prompt_tokens: 0,
                     completion_tokens: 0,
                     attempts: 0,
-                });
+                };
+                let usage = failure.usage.as_ref().unwrap_or(&none);
                 warn!(
-                    error = %error,
+                    error = %failure.error,
                     model = %usage.model,
                     attempts = usage.attempts,
                     prompt_tokens = usage.prompt_tokens,
                     completion_tokens = usage.completion_tokens,
                     "persona extraction failed"
                 );
-                return Err(error);
+                return Err(failure);
             }
         };
         let normalised = Persona::from_draft(extraction.draft);
@@ -144,7 +147,7 @@ impl PersonaService {
                 .with_grounding(grounding.clone());
             match self.store.create(&document).await {
                 Ok(()) => {
-                    info!(persona_id = %document.id(), bytes = document.metadata().file_size, "persona saved");
+                    info!(persona_tag = %IdTag::of(document.id()), bytes = document.metadata().file_size, "persona saved");
                     return Ok(document);
                 }
                 Err(StoreError::AlreadyExists) => {
@@ -163,7 +166,7 @@ impl PersonaService {
     /// # Errors
     ///
     /// The store's error, unchanged.
-    #[tracing::instrument(name = "get", skip_all, fields(store = self.store.name(), persona_id = %id))]
+    #[tracing::instrument(name = "get", skip_all, fields(store = self.store.name(), persona_tag = %IdTag::of(id)))]
     pub async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
         self.store.get(id).await
     }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use persona_api::{CorsPolicy, RateLimitPolicy};
+use persona_api::{ClientAddress, CorsPolicy, RateLimitPolicy};
 use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
@@ -42,16 +42,26 @@ pub struct Config {
     /// `STORE_DEADLINE_MS` (default 10,000): the most one store operation may take, retries
     /// included (Supabase).
     pub store_deadline: Duration,
-    /// `RATE_LIMIT_PER_MINUTE` and `TRUST_PROXY_HEADERS`.
+    /// `RATE_LIMIT_PER_MINUTE`, and where the client's address is read
+    /// (`TRUSTED_CLIENT_IP_HEADER`, `TRUSTED_PROXY_HOPS`).
     pub rate_limits: RateLimitPolicy,
-    /// `REQUEST_DEADLINE_MS` (default 30,000): the most any request may take before it is
-    /// answered 504; longer than `PROCESS_DEADLINE_MS`.
+    /// `REQUEST_DEADLINE_MS`: the most any request may take before it is answered 504; longer
+    /// than `PROCESS_DEADLINE_MS`. Default: 30,000, or `PROCESS_DEADLINE_MS` plus
+    /// [`REQUEST_DEADLINE_MARGIN`] when that is longer.
     pub request_deadline: Duration,
     /// `LLM_MAX_CONCURRENCY`, `LLM_QUEUE_TIMEOUT_MS` and `LLM_MAX_WAITING`.
     pub llm_limit: LlmLimit,
     /// `GROUNDING_SIGNING_KEY` and `GROUNDING_SIGNATURES`.
     pub signing: SigningConfig,
 }
+
+/// The default `REQUEST_DEADLINE_MS`.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+/// What a request deadline derived from `PROCESS_DEADLINE_MS` leaves after the model's deadline:
+/// time to ground, store and answer, so a slow model is reported as such (504
+/// `UPSTREAM_TIMEOUT` from the model) rather than by the request's own deadline.
+pub const REQUEST_DEADLINE_MARGIN: Duration = Duration::from_secs(5);
 
 /// How many model calls run at once, and how long and how many others may wait for a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +141,25 @@ pub enum ConfigError {
     },
     #[error("RATE_LIMIT_PER_MINUTE: {0}")]
     RateLimit(String),
+    #[error("{0}")]
+    ClientAddress(String),
+    #[error(
+        "TRUST_PROXY_HEADERS=true is no longer read: it trusted any proxy header, which a client \
+         can forge. Say which header your proxy sets: TRUSTED_CLIENT_IP_HEADER=\
+         x-nf-client-connection-ip behind Netlify's edge, or TRUSTED_CLIENT_IP_HEADER=\
+         x-forwarded-for with TRUSTED_PROXY_HOPS=N (the proxies in front of the service); then \
+         remove TRUST_PROXY_HEADERS"
+    )]
+    TrustProxyHeaders,
+    #[error(
+        "REQUEST_DEADLINE_MS ({request_ms}, or PROCESS_DEADLINE_MS plus 5,000 when unset) must be \
+         at most {max_ms}: {platform}"
+    )]
+    OverPlatformLimit {
+        request_ms: u128,
+        max_ms: u128,
+        platform: &'static str,
+    },
     #[error(
         "PROCESS_DEADLINE_MS ({process_ms}) must be shorter than REQUEST_DEADLINE_MS \
          ({request_ms}), so a slow model is reported as such before the request's own deadline"
@@ -202,23 +231,28 @@ impl Config {
         let millis = |name: &'static str, default: u32, min: u32, max: u32| {
             number(name, default, min, max).map(|ms| Duration::from_millis(ms.into()))
         };
-        let request_deadline = millis("REQUEST_DEADLINE_MS", 30_000, 1_000, 900_000)?;
+        // Unset, the request deadline makes room for a raised model deadline rather than
+        // refusing to start; an explicit pair that cannot work is still refused below.
+        let derived = DEFAULT_REQUEST_DEADLINE.max(openai.deadline + REQUEST_DEADLINE_MARGIN);
+        let request_deadline = match get("REQUEST_DEADLINE_MS") {
+            Some(v) => Duration::from_millis(
+                parse_number("REQUEST_DEADLINE_MS", &v, 1_000, 900_000)?.into(),
+            ),
+            None => derived,
+        };
         if openai.deadline >= request_deadline {
             return Err(ConfigError::DeadlineOrder {
                 process_ms: openai.deadline.as_millis(),
                 request_ms: request_deadline.as_millis(),
             });
         }
-        let trust_proxy_headers = get("TRUST_PROXY_HEADERS")
-            .map_or(Ok(false), |v| parse_bool("TRUST_PROXY_HEADERS", &v))?;
-        let rate_limits = match get("RATE_LIMIT_PER_MINUTE") {
-            Some(v) => {
-                RateLimitPolicy::parse(&v, trust_proxy_headers).map_err(ConfigError::RateLimit)?
+        let client_address = client_address(&get)?;
+        let rate_limits = RateLimitPolicy {
+            client_address,
+            ..match get("RATE_LIMIT_PER_MINUTE") {
+                Some(v) => RateLimitPolicy::parse(&v).map_err(ConfigError::RateLimit)?,
+                None => RateLimitPolicy::default(),
             }
-            None => RateLimitPolicy {
-                trust_proxy_headers,
-                ..RateLimitPolicy::default()
-            },
         };
         let llm_limit = LlmLimit {
             max_concurrency: number("LLM_MAX_CONCURRENCY", 8, 1, 10_000)?,
@@ -273,6 +307,21 @@ impl Config {
             signing: SigningConfig::from_lookup(get)?,
         })
     }
+}
+
+/// Where the rate limits read the client's address. `TRUST_PROXY_HEADERS=true` is refused with
+/// what to set instead: which header it meant depended on the request, and a client could pick.
+fn client_address(get: &impl Fn(&str) -> Option<String>) -> Result<ClientAddress, ConfigError> {
+    if let Some(v) = get("TRUST_PROXY_HEADERS")
+        && parse_bool("TRUST_PROXY_HEADERS", &v)?
+    {
+        return Err(ConfigError::TrustProxyHeaders);
+    }
+    ClientAddress::parse(
+        get("TRUSTED_CLIENT_IP_HEADER").as_deref(),
+        get("TRUSTED_PROXY_HOPS").as_deref(),
+    )
+    .map_err(ConfigError::ClientAddress)
 }
 
 fn parse_number(name: &'static str, value: &str, min: u32, max: u32) -> Result<u32, ConfigError> {
@@ -367,13 +416,17 @@ mod tests {
         );
         let c = config(&[
             ("RATE_LIMIT_PER_MINUTE", "process-persona=3"),
-            ("TRUST_PROXY_HEADERS", "yes"),
+            ("TRUSTED_CLIENT_IP_HEADER", "x-forwarded-for"),
+            ("TRUSTED_PROXY_HOPS", "2"),
             ("OPENAI_TIMEOUT_MS", "2500"),
             ("LLM_MAX_CONCURRENCY", "2"),
         ])
         .expect("config");
         assert_eq!(c.rate_limits.per_minute["process-persona"], 3);
-        assert!(c.rate_limits.trust_proxy_headers);
+        assert_eq!(
+            c.rate_limits.client_address.to_string(),
+            "x-forwarded-for, hops=2"
+        );
         assert_eq!(c.openai.attempt_timeout, Some(Duration::from_millis(2500)));
         assert_eq!(c.llm_limit.max_concurrency, 2);
     }
@@ -382,7 +435,11 @@ mod tests {
     fn hardening_settings_that_cannot_work_are_named() {
         let e = config(&[("RATE_LIMIT_PER_MINUTE", "fast")]).expect_err("bad");
         assert!(e.to_string().starts_with("RATE_LIMIT_PER_MINUTE: "), "{e}");
-        let e = config(&[("PROCESS_DEADLINE_MS", "40000")]).expect_err("longer than the request");
+        let e = config(&[
+            ("PROCESS_DEADLINE_MS", "40000"),
+            ("REQUEST_DEADLINE_MS", "30000"),
+        ])
+        .expect_err("longer than the request");
         assert_eq!(
             e,
             ConfigError::DeadlineOrder {
@@ -403,6 +460,8 @@ mod tests {
                 name: "TRUST_PROXY_HEADERS"
             })
         );
+        let e = config(&[("TRUSTED_PROXY_HOPS", "1")]).expect_err("hops without a header");
+        assert!(e.to_string().contains("x-forwarded-for"), "{e}");
         assert_eq!(
             config(&[("LLM_MAX_CONCURRENCY", "0")]).err(),
             Some(ConfigError::NotANumber {
@@ -411,6 +470,33 @@ mod tests {
                 max: 10_000
             })
         );
+    }
+
+    #[test]
+    fn trust_proxy_headers_is_refused_with_what_to_set_instead() {
+        let e = config(&[("TRUST_PROXY_HEADERS", "true")]).expect_err("refused");
+        let message = e.to_string();
+        for hint in [
+            "TRUSTED_CLIENT_IP_HEADER=x-nf-client-connection-ip",
+            "TRUSTED_CLIENT_IP_HEADER=x-forwarded-for",
+            "TRUSTED_PROXY_HOPS=N",
+        ] {
+            assert!(message.contains(hint), "{message}");
+        }
+        // Saying not to trust proxies is what the default does anyway.
+        let c = config(&[("TRUST_PROXY_HEADERS", "false")]).expect("config");
+        assert_eq!(c.rate_limits.client_address, ClientAddress::Peer);
+    }
+
+    #[test]
+    fn a_raised_process_deadline_alone_gets_a_request_deadline_that_fits() {
+        let c = config(&[("PROCESS_DEADLINE_MS", "120000")]).expect("config");
+        assert_eq!(c.request_deadline, Duration::from_secs(125));
+        // Below the default, the default stands.
+        let c = config(&[("PROCESS_DEADLINE_MS", "9000")]).expect("config");
+        assert_eq!(c.request_deadline, DEFAULT_REQUEST_DEADLINE);
+        let c = config(&[("PROCESS_DEADLINE_MS", "600000")]).expect("the longest");
+        assert_eq!(c.request_deadline, Duration::from_secs(605));
     }
 
     #[test]

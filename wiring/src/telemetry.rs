@@ -10,6 +10,10 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+/// Targets held below `trace` whatever `RUST_LOG` says, because at `trace` they log what a client
+/// sent: the Lambda runtime writes each raw event (body, query with the persona id, headers).
+const QUIET_BELOW_TRACE: [&str; 1] = ["lambda_runtime::layers::api_response"];
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -39,7 +43,7 @@ pub fn init() {
 
 /// Installs the subscriber in `format`.
 pub fn init_with(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
@@ -55,9 +59,55 @@ pub fn init_with(format: LogFormat) {
     };
 }
 
+/// `RUST_LOG`'s filter (default `info`), with [`QUIET_BELOW_TRACE`] capped at `debug`.
+fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let filter = rust_log
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    QUIET_BELOW_TRACE.iter().fold(filter, |filter, target| {
+        filter.add_directive(
+            format!("{target}=debug")
+                .parse()
+                .expect("a target and a level make a directive"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+
+    #[test]
+    fn the_lambda_runtimes_raw_events_stay_out_of_even_a_trace_log() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&written);
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(filter(Some("trace")))
+            .with_writer(move || Writer(Arc::clone(&sink)))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "lambda_runtime::layers::api_response", "raw-event-body");
+            tracing::trace!(target: "persona_api", "our-own-trace");
+        });
+        let written = String::from_utf8(written.lock().expect("lock").clone()).expect("utf8");
+        assert!(written.contains("our-own-trace"), "{written}");
+        assert!(!written.contains("raw-event-body"), "{written}");
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn only_json_asks_for_json() {

@@ -128,3 +128,20 @@ async fn a_document_over_the_limit_is_refused_before_any_request() {
         before
     );
 }
+
+#[tokio::test]
+async fn an_upstream_message_naming_the_object_carries_its_tag_not_its_id() {
+    let (server, store) = connected().await;
+    let body = format!(
+        r#"{{"statusCode":"400","error":"invalid_key","message":"Invalid key: personas/{ID}.json","code":"InvalidKey"}}"#
+    );
+    mount(&server, "POST", &object_path(ID), storage_error(&body)).await;
+    let err = store.create(&document()).await.expect_err("refused");
+    let shown = err.to_string();
+    assert!(!shown.contains(ID), "{shown}");
+    let tag = IdTag::of(document().id()).to_string();
+    assert!(
+        shown.contains(&format!("personas/<id {tag}>.json")),
+        "{shown}"
+    );
+}

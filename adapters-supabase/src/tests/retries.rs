@@ -72,6 +72,8 @@ async fn a_timeout_is_retryable_and_no_call_outlives_the_deadline() {
         matches!(err, StoreError::Unavailable { retryable: true, ref reason } if reason.contains("timeout")),
         "{err:?}"
     );
+    // The transport error's URL names the object, so the id, which must never reach a log.
+    assert!(!err.to_string().contains(ID), "{err}");
     // The first call used the whole deadline, so no retry was started.
     assert_eq!(
         requests_to(&server, "GET", &download_path(ID)).await.len(),

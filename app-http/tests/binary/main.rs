@@ -162,3 +162,48 @@ async fn a_bad_setting_stops_the_start_and_names_the_variable() {
         "{logged}"
     );
 }
+
+#[tokio::test]
+async fn trust_proxy_headers_stops_the_start_and_says_what_to_set_instead() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_persona-server"))
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PORT", "0")
+        .env("USE_MOCK_DATA", "true")
+        .env("TRUST_PROXY_HEADERS", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    // A server that starts anyway would run until stopped: give it a while, then fail.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("process status").is_none() {
+        if Instant::now() > deadline {
+            child.kill().expect("killed");
+            panic!("persona-server started with TRUST_PROXY_HEADERS=true");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let output = child.wait_with_output().expect("output");
+    assert!(!output.status.success());
+    let logged = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        logged.contains("TRUSTED_CLIENT_IP_HEADER=x-forwarded-for")
+            && logged.contains("TRUSTED_PROXY_HOPS=N"),
+        "{logged}"
+    );
+}
+
+#[tokio::test]
+async fn a_raised_process_deadline_alone_starts_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // What EVAL.md suggests for a local model; the request deadline follows it.
+    let server = Server::start(
+        dir.path(),
+        &[("USE_MOCK_DATA", "true"), ("PROCESS_DEADLINE_MS", "120000")],
+    )
+    .await;
+    let (status, _) = json(reqwest::get(server.url("/api/health")).await.expect("sent")).await;
+    assert_eq!(status, 200);
+}

@@ -141,3 +141,20 @@ fn something_that_is_no_http_event_is_refused_without_echoing_it() {
         assert!(!error.to_string().contains("private"), "{error}");
     }
 }
+
+#[test]
+fn a_header_on_several_lines_keeps_every_line_in_order() {
+    // The rate limits join X-Forwarded-For's lines and read them from the right, so a line lost
+    // or reordered here would let a client choose its own address.
+    let request = to_request(json!({
+        "path": "/api/process-persona",
+        "httpMethod": "POST",
+        "multiValueHeaders": { "x-forwarded-for": ["6.6.6.6, 7.7.7.7", "203.0.113.7"] },
+        "headers": { "x-forwarded-for": "6.6.6.6, 7.7.7.7, 203.0.113.7" },
+    }))
+    .expect("a readable event");
+    assert_eq!(
+        request.header_values("x-forwarded-for").collect::<Vec<_>>(),
+        ["6.6.6.6, 7.7.7.7", "203.0.113.7"]
+    );
+}

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use persona_domain::{Evidence, GroundingStatus, PersonaDraft, WarningCode};
 
 use super::*;
-use crate::extractor::{ExtractFailure, Extraction, MockPersonaExtractor};
+use crate::extractor::{ExtractError, ExtractFailure, Extraction, MockPersonaExtractor};
 use crate::store::MockPersonaStore;
 
 fn bundle() -> SourceBundle {
@@ -181,14 +181,14 @@ async fn process_passes_the_bundle_to_the_extractor() {
 }
 
 #[tokio::test]
-async fn process_returns_the_extractor_error_unchanged() {
+async fn process_returns_the_extractor_failure_unchanged_with_its_usage() {
     let mut extractor = quiet_extractor();
     extractor
         .expect_extract()
         .returning(|_| Err(ExtractFailure::with_usage(ExtractError::Timeout, usage())));
     assert_eq!(
         service(extractor, quiet_store()).process(&bundle()).await,
-        Err(ExtractError::Timeout)
+        Err(ExtractFailure::with_usage(ExtractError::Timeout, usage()))
     );
 }
 

@@ -2,6 +2,7 @@
 
 mod contract;
 mod cors;
+mod deadlines;
 mod errors;
 mod grounding;
 pub(crate) mod helpers;
@@ -9,6 +10,9 @@ mod invisible;
 mod persistence;
 mod privacy;
 mod process;
+mod proxy;
+mod request_log;
 mod save_get;
 mod signing;
 mod site;
+mod store_faults;

@@ -14,7 +14,7 @@ use super::helpers::{fake_openai, spawn_app};
 
 /// Everything any test in this binary logs, at every level, as `LOG_FORMAT=json` writes it (the
 /// format that also prints every field of the current span).
-fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
+pub(super) fn captured() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Arc::new(Mutex::new(Vec::new()));
@@ -103,6 +103,19 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     let saved = app.save(&processed.body["data"]["persona"]).await;
     let id = saved.body["data"]["id"].as_str().expect("id").to_owned();
     assert_eq!(app.get_persona(&id).await.status, 200);
+    // The file store too: a persona id is the key that reads a persona, so no store logs it.
+    let on_files = spawn_app(&[
+        ("OPENAI_BASE_URL", &format!("{}/v1", openai.uri())),
+        ("OPENAI_API_KEY", KEY),
+    ])
+    .await;
+    assert_eq!(
+        on_files.get("/api/health").await.body["data"]["store"],
+        "fs"
+    );
+    let on_disk = on_files.save(&processed.body["data"]["persona"]).await;
+    let file_id = on_disk.body["data"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(on_files.get_persona(&file_id).await.status, 200);
     // An upstream failure logs its cause: still no marker.
     supabase.set_faults(persona_tests::fake_supabase::Faults {
         fail_503_ratio: 1.0,
@@ -170,6 +183,18 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     );
     assert!(!logged.contains(MARK), "user text reached a log line");
     assert!(!logged.contains(KEY), "a key reached a log line");
+    for id in [&id, &file_id] {
+        assert!(
+            !logged.contains(id.as_str()),
+            "a persona id reached a log line"
+        );
+        // What the logs carry instead: the id's tag (the save's line names it).
+        let tag = persona_ports::IdTag::of(&persona_domain::PersonaId::parse(id).expect("an id"));
+        assert!(
+            logged.contains(&format!("\"persona_tag\":\"{tag}\"")),
+            "the tag of a saved id names it in the logs"
+        );
+    }
     // One JSON object per line, and one request line per request with what an operator needs.
     let lines: Vec<serde_json::Value> = logged
         .lines()
