@@ -1,5 +1,6 @@
 //! The deployed layout agrees with the API: every operation is a function crate and a rewrite
-//! from its path, so a new operation cannot be served by the server alone.
+//! from its path, so a new operation cannot be served by the server alone. And the functions,
+//! separate processes, agree on grounding signatures only through `GROUNDING_SIGNING_KEY`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -88,4 +89,95 @@ fn an_unknown_name_is_told_every_function() {
     for operation in Operation::ALL {
         assert!(message.contains(operation.name()), "{message}");
     }
+}
+
+/// `data` of a function's answer to a JSON event.
+async fn call(
+    function: &crate::Function,
+    method: &str,
+    query: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let answer = function
+        .answer(serde_json::json!({
+            "path": format!("/api/{}", function.operation().name()),
+            "httpMethod": method,
+            "headers": { "content-type": "application/json" },
+            "queryStringParameters": if query.is_empty() { serde_json::json!({}) } else { serde_json::json!({ "id": query }) },
+            "body": if body.is_null() { String::new() } else { body.to_string() },
+            "isBase64Encoded": false,
+        }))
+        .await
+        .expect("answered");
+    let text = match answer.body {
+        Some(lambda_http::Body::Text(text)) => text,
+        other => panic!("a text body, not {other:?}"),
+    };
+    let body: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert!(answer.status_code < 300, "{body}");
+    body["data"].clone()
+}
+
+/// Processes in one cold-started function, saves in another and reads back in a third, as
+/// Netlify runs them: the `verified` flags of the saved grounding.
+async fn verified_across_functions(vars: &[(&str, &str)]) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().display().to_string();
+    let mut vars: Vec<(&str, &str)> = vars.to_vec();
+    vars.extend([("USE_MOCK_DATA", "true"), ("PERSONA_DATA_DIR", &data_dir)]);
+    let config = crate::config_from_lookup(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("config");
+    let build = |name: &'static str| crate::Function::build(name, &config);
+    let maya = "Hi, my name is Maya Patel. I live in Berlin. I love climbing and jazz.";
+    let processed = call(
+        &build("process-persona").await.expect("builds"),
+        "POST",
+        "",
+        &serde_json::json!({ "textBlocks": [maya] }),
+    )
+    .await;
+    let saved = call(
+        &build("save-persona").await.expect("builds"),
+        "POST",
+        "",
+        &serde_json::json!({ "persona": processed["persona"], "grounding": processed["grounding"] }),
+    )
+    .await;
+    let id = saved["id"].as_str().expect("an id");
+    let got = call(
+        &build("get-persona").await.expect("builds"),
+        "GET",
+        id,
+        &serde_json::Value::Null,
+    )
+    .await;
+    got["grounding"]["fields"]
+        .as_object()
+        .expect("fields")
+        .values()
+        .map(|entry| entry["verified"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn functions_sharing_grounding_signing_key_verify_each_others_signatures() {
+    let key = "a-key-every-function-of-the-site-is-given";
+    let flags = verified_across_functions(&[("GROUNDING_SIGNING_KEY", key)]).await;
+    assert!(
+        !flags.is_empty() && flags.iter().all(|f| *f == true),
+        "{flags:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_a_key_each_function_signs_with_its_own_and_a_save_is_the_clients_claim() {
+    let flags = verified_across_functions(&[]).await;
+    assert!(
+        !flags.is_empty() && flags.iter().all(|f| *f == false),
+        "{flags:?}"
+    );
 }

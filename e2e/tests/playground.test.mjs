@@ -316,6 +316,33 @@ describe('the playground page', () => {
     }
   });
 
+  test('a shared persona says which grounding the service verified and which is the saver\'s claim', async () => {
+    const post = async (path, body) => (await fetch(`${BASE}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    })).json();
+    const { data } = await post('/api/process-persona', { textBlocks: [BLOCK_ONE, BLOCK_TWO], links: [] });
+    // A client that kept the location's entry but not its signature: the service cannot tell it
+    // from an invented one.
+    const grounding = structuredClone(data.grounding);
+    delete grounding.fields['/location'].signature;
+    const saved = await post('/api/save-persona', { persona: data.persona, grounding });
+    const context = await browser.newContext();
+    try {
+      const page = await openPage(context);
+      await page.goto(`${BASE}/?id=${saved.data.id}`);
+      await cardNamed(page, 'Maya Patel');
+      for (const field of ['location', 'age']) {
+        await page.locator(`#card [data-field="${field}"] summary`).click();
+      }
+      const claim = /Not verified by this service/;
+      assert.match(await page.locator('#card [data-field="location"] .grounding-detail').textContent(), claim);
+      assert.doesNotMatch(await page.locator('#card [data-field="age"] .grounding-detail').textContent(), claim);
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('an id that was never saved shows the NOT_FOUND message', async () => {
     const id = 'NoSuchPersona00000001';
     assert.equal(id.length, 21);

@@ -282,3 +282,24 @@ async fn without_a_key_nothing_is_signed_and_nothing_verified() {
         "{flags}"
     );
 }
+
+#[tokio::test]
+async fn a_malformed_signature_is_refused_at_its_place() {
+    let api = api(Some(1), SignaturePolicy::Accept);
+    let data = process(&api).await;
+    let mut grounding = data["grounding"].clone();
+    grounding["fields"]["/name"]["signature"] = json!("not a signature");
+    let (status, body) = save_and_get(&api, &data["persona"], &grounding).await;
+    assert_eq!(status, 400, "{body}");
+    let details = body["error"]["details"].as_array().expect("details");
+    assert_eq!(details.len(), 1, "{body}");
+    assert_eq!(
+        details[0]["field"], "/grounding/fields/~1name/signature",
+        "{body}"
+    );
+    let message = details[0]["message"].as_str().expect("a message");
+    assert_eq!(
+        message,
+        "a signature is the 32 lowercase hex digits process-persona gave; send it unchanged or leave it out"
+    );
+}
