@@ -20,6 +20,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     InputTooLong,
     UnsupportedMediaType,
+    /// The request did not arrive whole in time (a stalled or very slow client).
+    RequestTimeout,
+    /// The request line and headers are larger than the server reads.
+    HeadersTooLarge,
     ExtractionFailed,
     Refused,
     RateLimited,
@@ -58,6 +62,8 @@ impl ApiError {
             ErrorCode::MethodNotAllowed => (405, false),
             ErrorCode::PayloadTooLarge | ErrorCode::InputTooLong => (413, false),
             ErrorCode::UnsupportedMediaType => (415, false),
+            ErrorCode::RequestTimeout => (408, true),
+            ErrorCode::HeadersTooLarge => (431, false),
             ErrorCode::ExtractionFailed => (422, true),
             ErrorCode::Refused => (422, false),
             ErrorCode::RateLimited => (429, true),
@@ -222,6 +228,8 @@ mod tests {
             (ErrorCode::PayloadTooLarge, 413),
             (ErrorCode::InputTooLong, 413),
             (ErrorCode::UnsupportedMediaType, 415),
+            (ErrorCode::RequestTimeout, 408),
+            (ErrorCode::HeadersTooLarge, 431),
             (ErrorCode::ExtractionFailed, 422),
             (ErrorCode::Refused, 422),
             (ErrorCode::RateLimited, 429),

@@ -38,7 +38,7 @@ use serde::Serialize;
 use serde_json::json;
 use tracing::{Instrument, info, info_span, warn};
 
-pub use body::MAX_BODY_BYTES;
+pub use body::{MAX_BODY_BYTES, ReadFailure};
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
@@ -115,19 +115,44 @@ impl Api {
     }
 
     /// Answers a request for a known operation (`None`: no operation lives at that path).
+    ///
+    /// `HEAD` of a `GET` operation is answered as the `GET`, body included: HTTP's framing
+    /// leaves the body out on the wire (actix does; so does Netlify's proxy), and the
+    /// `content-length` it computes is then the `GET`'s, as RFC 9110 §9.3.2 asks.
     pub async fn handle_operation(
         &self,
         operation: Option<Operation>,
         request: Request,
+    ) -> Response {
+        self.answer(operation, request, None).await
+    }
+
+    /// Answers a request its front door could not read whole (`request` carries what it did
+    /// read: method, path, headers): the error in the envelope, with the request id, security
+    /// and CORS headers and the request log line of every answer.
+    pub async fn refuse(&self, request: Request, failure: ReadFailure) -> Response {
+        let operation = Operation::from_path(&request.path);
+        self.answer(operation, request, Some(failure)).await
+    }
+
+    async fn answer(
+        &self,
+        operation: Option<Operation>,
+        request: Request,
+        failure: Option<ReadFailure>,
     ) -> Response {
         let started = Instant::now();
         let request_id = request_id(&request);
         let route = operation.map_or("unknown", Operation::name);
         let mut log = Outcome::default();
         let span = info_span!("request", request_id = %request_id, route);
-        let work = self
-            .respond(operation, &request, &mut log)
-            .instrument(span.clone());
+        let work = async {
+            match failure {
+                Some(failure) => Err(failure.into()),
+                None => self.respond(operation, &request, &mut log).await,
+            }
+        }
+        .instrument(span.clone());
         let result = match &self.sleep {
             None => work.await,
             Some(sleep) => race(work, sleep(self.settings.deadline))
@@ -188,7 +213,7 @@ impl Api {
                  GET /api/schema/persona.json",
             )),
             Some(_) if request.method == "OPTIONS" => Ok(Answer::NoContent),
-            Some(op) if request.method != op.method() => {
+            Some(op) if !answers(op, &request.method) => {
                 let mut e = ApiError::new(
                     ErrorCode::MethodNotAllowed,
                     format!("{} answers {} only", op.path(), op.method()),
@@ -468,8 +493,13 @@ fn invalid_with(message: &str, prefix: &str, violations: Vec<Violation>) -> ApiE
 fn allow(operation: Operation) -> &'static str {
     match operation.method() {
         "POST" => "POST, OPTIONS",
-        _ => "GET, OPTIONS",
+        _ => "GET, HEAD, OPTIONS",
     }
+}
+
+/// Whether `operation` answers `method` (besides `OPTIONS`): its own, and `HEAD` for a `GET`.
+fn answers(operation: Operation, method: &str) -> bool {
+    method == operation.method() || (method == "HEAD" && operation.method() == "GET")
 }
 
 /// The client's `x-request-id` when it is a sane token (1..=128 of `[A-Za-z0-9._:-]`), else a
