@@ -31,6 +31,8 @@ pub enum ReadFailure {
     HeadTooLarge,
     /// The bytes received are not an HTTP/1.1 request.
     Malformed,
+    /// The server already holds as many request bodies as its memory budget allows.
+    Busy,
 }
 
 impl From<ReadFailure> for ApiError {
@@ -52,6 +54,14 @@ impl From<ReadFailure> for ApiError {
                 ErrorCode::InvalidRequest,
                 "the request is not valid HTTP/1.1; check the request line and headers",
             ),
+            ReadFailure::Busy => {
+                let mut error = Self::new(
+                    ErrorCode::ServerBusy,
+                    "the server is receiving as many requests as it can hold; try again shortly",
+                );
+                error.retry_after = Some(Duration::from_secs(1));
+                error
+            }
         }
     }
 }

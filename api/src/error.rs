@@ -24,6 +24,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// The request line and headers are larger than the server reads.
     HeadersTooLarge,
+    /// The server holds as many request bodies as it may; the client did nothing wrong.
+    ServerBusy,
     ExtractionFailed,
     Refused,
     RateLimited,
@@ -64,6 +66,7 @@ impl ApiError {
             ErrorCode::UnsupportedMediaType => (415, false),
             ErrorCode::RequestTimeout => (408, true),
             ErrorCode::HeadersTooLarge => (431, false),
+            ErrorCode::ServerBusy => (503, true),
             ErrorCode::ExtractionFailed => (422, true),
             ErrorCode::Refused => (422, false),
             ErrorCode::RateLimited => (429, true),
@@ -230,6 +233,7 @@ mod tests {
             (ErrorCode::UnsupportedMediaType, 415),
             (ErrorCode::RequestTimeout, 408),
             (ErrorCode::HeadersTooLarge, 431),
+            (ErrorCode::ServerBusy, 503),
             (ErrorCode::ExtractionFailed, 422),
             (ErrorCode::Refused, 422),
             (ErrorCode::RateLimited, 429),

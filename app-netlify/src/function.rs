@@ -107,10 +107,18 @@ impl Function {
         let request = to_request(event).inspect_err(|e| {
             error!(function = self.operation.name(), "unreadable event: {e}");
         })?;
-        let response = self
+        let head = request.method == "HEAD";
+        let mut response = self
             .api
             .handle_operation(Some(self.operation), request)
             .await;
+        if head {
+            // A proxy response knows no HEAD: the body is left out here, as actix leaves it out
+            // on the wire, with the GET's length kept (RFC 9110 §9.3.2).
+            let length = response.body.len().to_string();
+            response.headers.push(("content-length".into(), length));
+            response.body.clear();
+        }
         Ok(to_proxy_response(response))
     }
 }

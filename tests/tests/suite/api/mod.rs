@@ -8,5 +8,6 @@ pub(crate) mod helpers;
 mod persistence;
 mod privacy;
 mod process;
+mod protocol;
 mod save_get;
 mod site;
