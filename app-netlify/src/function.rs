@@ -171,6 +171,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn head_is_answered_as_get_with_the_body_left_out_and_its_length_kept() {
+        let c = config(&[("USE_MOCK_DATA", "true")]);
+        let health = Function::build("health", &c).await.expect("builds");
+        let event = |method: &str| json!({ "path": "/api/health", "httpMethod": method });
+        let get = health.answer(event("GET")).await.expect("GET");
+        let head = health.answer(event("HEAD")).await.expect("HEAD");
+        let get_length = match get.body {
+            Some(lambda_http::Body::Text(text)) => text.len(),
+            other => panic!("a text body, not {other:?}"),
+        };
+        assert_eq!(head.status_code, 200);
+        assert!(
+            matches!(&head.body, Some(lambda_http::Body::Text(t)) if t.is_empty()),
+            "{head:?}"
+        );
+        assert_eq!(
+            head.headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok()),
+            Some(get_length.to_string().as_str())
+        );
+    }
+
+    #[tokio::test]
     async fn a_save_in_one_instance_is_found_by_another() {
         let dir = tempfile::tempdir().expect("tempdir");
         let data_dir = dir.path().display().to_string();
