@@ -22,7 +22,7 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// At most this many connections per worker, whatever the descriptor limit allows.
-pub const MAX_CONNECTIONS_PER_WORKER: usize = 2048;
+pub const MAX_CONNECTIONS_PER_WORKER: usize = 8192;
 
 /// Descriptors kept for everything but client connections: the listener, log and data files,
 /// connections to the model and the store, the runtime's own.
