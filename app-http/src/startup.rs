@@ -4,9 +4,13 @@ use std::io;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_http::HttpService;
+use actix_http::error::DispatchError;
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 pub use actix_web::dev::ServerHandle;
+use actix_web::dev::{AppConfig, Server};
 use actix_web::http::StatusCode;
+use actix_web::rt::net::TcpStream;
 use actix_web::rt::time::{Instant, timeout};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -15,6 +19,7 @@ use tracing::info;
 
 use persona_wiring::{Config, WiringError, build_api};
 
+use crate::connection::Guarded;
 use crate::site::{self, SiteFile};
 use crate::transport::{BodyBudget, Transport};
 
@@ -84,22 +89,51 @@ impl Application {
             budget: BodyBudget::new(transport.body_budget_bytes),
         });
         let api = web::Data::new(api);
-        // actix-web stops gracefully on SIGINT and SIGTERM: it stops accepting, lets requests in
-        // flight finish (up to the shutdown timeout) and then returns from `run_until_stopped`.
-        let server = actix_web::HttpServer::new(move || {
-            App::new()
-                .app_data(api.clone())
-                .app_data(reader.clone())
-                .default_service(web::to(forward))
-        })
-        .workers(transport.workers)
-        // Per worker: at the cap a worker stops accepting, and new connections wait in the
-        // kernel's listen queue (then are refused) instead of costing descriptors and memory.
-        .max_connections(transport.max_connections_per_worker)
-        .client_request_timeout(transport.head_timeout)
-        .shutdown_timeout(30)
-        .listen(listener)?
-        .run();
+        let local = listener.local_addr()?;
+        let builder = actix_server::Server::build();
+        let shutdown = builder.graceful_shutdown_signal();
+        let head_timeout = transport.head_timeout;
+        // What `actix_web::HttpServer::listen` builds, with one layer more: each connection is
+        // wrapped in a `Guarded` before actix's HTTP/1 dispatcher reads it (see `connection`).
+        // The server stops gracefully on SIGINT and SIGTERM: it stops accepting, lets requests
+        // in flight finish (up to the shutdown timeout) and then returns from
+        // `run_until_stopped`.
+        let server = builder
+            .workers(transport.workers)
+            // Per worker: at the cap a worker stops accepting, and new connections wait in the
+            // kernel's listen queue (then are refused) instead of costing descriptors and memory.
+            .max_concurrent_connections(transport.max_connections_per_worker)
+            .shutdown_timeout(30)
+            .listen("persona-server", listener, move || {
+                let app = App::new()
+                    .app_data(api.clone())
+                    .app_data(reader.clone())
+                    .default_service(web::to(forward))
+                    .into_factory()
+                    .map_err(|error: actix_web::Error| error.error_response());
+                let guard_api = api.clone();
+                let shutdown = shutdown.clone();
+                fn_service(move |io: TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    let guarded = Guarded::new(io, guard_api.clone(), head_timeout);
+                    async move { Ok::<_, DispatchError>((guarded, peer)) }
+                })
+                .and_then(
+                    HttpService::build()
+                        .graceful_shutdown_signal(move || {
+                            let signal = shutdown.clone();
+                            async move { signal.notified().await }
+                        })
+                        // A backstop only: the guard answers a late head first, enveloped.
+                        .client_request_timeout(head_timeout + Duration::from_secs(2))
+                        .client_disconnect_timeout(Duration::from_secs(1))
+                        .local_addr(local)
+                        // `AppConfig::new` is actix-web's own; its default only matters to
+                        // `connection_info` and URL generation, which nothing here uses.
+                        .h1(map_config(app, |()| AppConfig::default())),
+                )
+            })?
+            .run();
         info!(port, "persona-server listening");
         Ok(Self { port, server })
     }
