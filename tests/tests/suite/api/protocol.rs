@@ -66,13 +66,20 @@ async fn connect(app: &TestApp) -> TcpStream {
     TcpStream::connect(address).await.expect("connects")
 }
 
-/// Reads until the server closes the connection: returning at all proves it closed it.
+/// Reads until the server closes the connection: returning at all proves it closed it. A
+/// reset ends the read too: a server that closes with bytes of the request still unread sends
+/// one after its answer.
 async fn read_until_closed(stream: &mut TcpStream) -> RawAnswer {
     let mut bytes = Vec::new();
-    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut bytes))
+    let read = async {
+        let mut buffer = [0; 16 * 1024];
+        while let Ok(n @ 1..) = stream.read(&mut buffer).await {
+            bytes.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(PATIENCE, read)
         .await
-        .expect("the server closes the connection")
-        .expect("read");
+        .expect("the server closes the connection");
     RawAnswer::parse(&bytes)
 }
 
@@ -212,6 +219,149 @@ async fn at_the_connection_cap_a_new_connection_waits_until_one_closes() {
     // The one slot was held by the stalled request: health is served only once it is closed.
     assert_eq!(first, Some(("stalled", Some(408))));
     assert_eq!(second, Some(("health", Some(200))));
+}
+
+/// Limits for tests: a head must arrive within a second.
+fn short_heads() -> Transport {
+    Transport {
+        head_timeout: Duration::from_secs(1),
+        ..Transport::for_this_process()
+    }
+}
+
+/// Sends `bytes` on a fresh connection and reads the answer until the server closes.
+async fn exchange(app: &TestApp, bytes: &[u8]) -> RawAnswer {
+    let mut stream = connect(app).await;
+    stream.write_all(bytes).await.expect("write");
+    read_until_closed(&mut stream).await
+}
+
+/// An answer actix's dispatcher would have written bare, with the envelope and the headers of
+/// every answer instead.
+fn assert_enveloped(answer: &RawAnswer, status: u16, code: &str) {
+    assert_eq!(answer.status, status, "{answer:?}");
+    assert_eq!(answer.body["success"], false, "{answer:?}");
+    assert_eq!(answer.body["error"]["code"], code, "{answer:?}");
+    let id = answer.header("x-request-id").expect("a request id");
+    assert_eq!(answer.body["error"]["request_id"], id);
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(answer.header("x-frame-options"), Some("DENY"));
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("connection"), Some("close"));
+}
+
+#[tokio::test]
+async fn a_head_over_128_kib_is_431_in_the_envelope() {
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
+    let request = format!(
+        "GET /api/health HTTP/1.1\r\nhost: localhost\r\nx-big: {}\r\n\r\n",
+        "a".repeat(140_000)
+    );
+    let answer = exchange(&app, request.as_bytes()).await;
+    assert_enveloped(&answer, 431, "HEADERS_TOO_LARGE");
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_http_are_400_in_the_envelope() {
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
+    let answer = exchange(&app, b"GARBAGE\x01 / HTTP/1.1\r\n\r\n").await;
+    assert_enveloped(&answer, 400, "INVALID_REQUEST");
+}
+
+#[tokio::test]
+async fn a_query_of_100000_characters_is_400_in_the_envelope() {
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
+    let request = format!(
+        "GET /api/get-persona?id={} HTTP/1.1\r\nhost: localhost\r\n\r\n",
+        "a".repeat(100_000)
+    );
+    let answer = exchange(&app, request.as_bytes()).await;
+    assert_enveloped(&answer, 400, "INVALID_REQUEST");
+    // Nothing of what was sent comes back.
+    assert!(!answer.body.to_string().contains("aaaa"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn a_head_that_stalls_is_408_in_the_envelope() {
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
+    let answer = exchange(&app, b"GET /api/health HTTP/1.1\r\nhost: loc").await;
+    assert_enveloped(&answer, 408, "REQUEST_TIMEOUT");
+}
+
+#[tokio::test]
+async fn the_second_head_on_a_kept_alive_connection_is_bounded_too() {
+    // actix bounds only a connection's first head; this one trickles after a first answer.
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
+    let stream = connect(&app).await;
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(b"GET /api/health HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut first = Vec::new();
+    while !first.ends_with(b"}") {
+        let mut buffer = [0; 4096];
+        let n = tokio::time::timeout(PATIENCE, reader.read(&mut buffer))
+            .await
+            .expect("the first answer")
+            .expect("read");
+        assert!(n > 0, "closed early");
+        first.extend_from_slice(&buffer[..n]);
+    }
+    assert!(first.starts_with(b"HTTP/1.1 200"));
+    let trickle = tokio::spawn(async move {
+        for byte in b"GET /api/health HTTP/1.1\r\nhost: localhost\r\nx-slow: yes".repeat(10) {
+            writer.write_all(&[byte]).await?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    let mut bytes = Vec::new();
+    tokio::time::timeout(PATIENCE, reader.read_to_end(&mut bytes))
+        .await
+        .expect("the server closes the connection")
+        .ok();
+    trickle.abort();
+    assert_enveloped(&RawAnswer::parse(&bytes), 408, "REQUEST_TIMEOUT");
+}
+
+#[tokio::test]
+async fn a_slow_body_after_100_continue_is_given_the_body_timeout_not_the_head_timeout() {
+    // Interim answers do not restart the head clock: a body sent after `100 Continue` is the
+    // body's, bounded by the body timeout (3 s here), not by the head's (1 s).
+    let transport = Transport {
+        head_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(3),
+        ..Transport::for_this_process()
+    };
+    let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], transport).await;
+    let body = json!({ "textBlocks": [MAYA] }).to_string();
+    let stream = connect(&app).await;
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST /api/process-persona HTTP/1.1\r\nhost: localhost\r\nexpect: 100-continue\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    writer.write_all(head.as_bytes()).await.expect("write");
+    let sender = tokio::spawn(async move {
+        // Two halves, 1.5 s apart: past the head timeout, within the body timeout.
+        let (first, second) = body.as_bytes().split_at(body.len() / 2);
+        writer.write_all(first).await?;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        writer.write_all(second).await?;
+        Ok::<_, std::io::Error>(writer)
+    });
+    let mut bytes = Vec::new();
+    tokio::time::timeout(PATIENCE, reader.read_to_end(&mut bytes))
+        .await
+        .expect("the server closes the connection")
+        .expect("read");
+    let _writer = sender.await.expect("joined");
+    let text = String::from_utf8_lossy(&bytes);
+    let last = text.rfind("HTTP/1.1 ").expect("an answer");
+    let answer = RawAnswer::parse(&bytes[last..]);
+    assert_eq!(answer.status, 200, "{text}");
 }
 
 #[tokio::test]
