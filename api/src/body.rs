@@ -2,7 +2,6 @@
 //! error that says what to fix and never repeats what was sent.
 
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
@@ -20,51 +19,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// At most this many shape errors are listed in one answer.
 const MAX_DETAILS: usize = 20;
-
-/// Why a front door could not hand a whole request to the API; [`crate::Api::refuse`] answers
-/// it in the envelope like any other error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadFailure {
-    /// The request did not arrive whole within `after` (a stalled or very slow client).
-    Timeout { after: Duration },
-    /// The request line and headers are larger than the front door reads.
-    HeadTooLarge,
-    /// The bytes received are not an HTTP/1.1 request.
-    Malformed,
-    /// The server already holds as many request bodies as its memory budget allows.
-    Busy,
-}
-
-impl From<ReadFailure> for ApiError {
-    fn from(failure: ReadFailure) -> Self {
-        match failure {
-            ReadFailure::Timeout { after } => Self::new(
-                ErrorCode::RequestTimeout,
-                format!(
-                    "the request did not arrive whole within {} s; send it again without pausing",
-                    after.as_secs().max(1)
-                ),
-            ),
-            ReadFailure::HeadTooLarge => Self::new(
-                ErrorCode::HeadersTooLarge,
-                "the request line and headers are too large; send a shorter URL and fewer or \
-                 smaller headers",
-            ),
-            ReadFailure::Malformed => Self::new(
-                ErrorCode::InvalidRequest,
-                "the request is not valid HTTP/1.1; check the request line and headers",
-            ),
-            ReadFailure::Busy => {
-                let mut error = Self::new(
-                    ErrorCode::ServerBusy,
-                    "the server is receiving as many requests as it can hold; try again shortly",
-                );
-                error.retry_after = Some(Duration::from_secs(1));
-                error
-            }
-        }
-    }
-}
 
 /// A request body type with its JSON Schema validator, compiled once.
 pub(crate) trait JsonBody: DeserializeOwned + JsonSchema {

@@ -11,6 +11,7 @@
 //! - [`http`]: the neutral request and response.
 //! - [`routes`]: the operations and their paths.
 //! - [`body`]: reading and validating JSON bodies.
+//! - [`unread`]: what a front door could not read of a request, as an error.
 //! - [`dto`]: request and response bodies.
 //! - [`error`]: error codes, statuses, and the mapping from port errors.
 //! - [`cors`]: the CORS policy.
@@ -25,6 +26,7 @@ pub mod http;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
+pub mod unread;
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -38,12 +40,13 @@ use serde::Serialize;
 use serde_json::json;
 use tracing::{Instrument, info, info_span, warn};
 
-pub use body::{MAX_BODY_BYTES, ReadFailure};
+pub use body::MAX_BODY_BYTES;
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
 pub use limits::RateLimitPolicy;
 pub use routes::Operation;
+pub use unread::ReadFailure;
 
 use dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData};
 

@@ -9,5 +9,7 @@ mod persistence;
 mod privacy;
 mod process;
 mod protocol;
+mod raw;
 mod save_get;
 mod site;
+mod slow;
