@@ -119,7 +119,7 @@ impl Guarded {
 
     /// Notes bytes just read: the first of a head starts its clock, `\r\n\r\n` ends it.
     fn saw(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
+        if bytes.is_empty() || matches!(self.head, HeadWatch::Complete) {
             return;
         }
         if matches!(self.head, HeadWatch::Awaiting) {
@@ -162,8 +162,7 @@ impl AsyncRead for Guarded {
         }
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
-        let filled = buf.filled()[before..].to_vec();
-        this.saw(&filled);
+        this.saw(&buf.filled()[before..]);
         Poll::Ready(Ok(()))
     }
 }
