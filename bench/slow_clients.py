@@ -33,7 +33,8 @@ def server_figures(pid):
         return None, None
 
 
-async def flood_one(port, mode, outcomes, deadline):
+async def flood_one(port, mode, outcomes, deadline, answered_after):
+    started = time.monotonic()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 10)
     except Exception as e:  # noqa: BLE001 - every failure is a figure
@@ -61,6 +62,7 @@ async def flood_one(port, mode, outcomes, deadline):
             answer += chunk
         if answer:
             outcomes[f"answered {answer.split(b' ', 2)[1].decode()}"] += 1
+            answered_after.append(time.monotonic() - started)
         elif time.monotonic() >= deadline:
             outcomes["still open at the end"] += 1
         else:
@@ -88,6 +90,7 @@ async def main():
     pid, port, mode, connections, seconds = sys.argv[1:6]
     port, connections, seconds = int(port), int(connections), int(seconds)
     outcomes = Counter()
+    answered_after = []
     start = time.monotonic()
     deadline = start + seconds
     ramp = seconds / 4
@@ -96,7 +99,7 @@ async def main():
 
     async def open_all():
         for i in range(connections):
-            tasks.append(asyncio.create_task(flood_one(port, mode, outcomes, deadline)))
+            tasks.append(asyncio.create_task(flood_one(port, mode, outcomes, deadline, answered_after)))
             await asyncio.sleep(ramp / connections)
 
     opener = asyncio.create_task(open_all())
@@ -116,6 +119,12 @@ async def main():
     fds_max = max((f for _, f in samples if f is not None), default=None)
     print(f"mode={mode} connections={connections} seconds={seconds}")
     print(f"flood outcomes: {dict(sorted(outcomes.items()))}")
+    if answered_after:
+        after_sorted = sorted(answered_after)
+        print(
+            f"flood answered after s (from connect): p50={after_sorted[len(after_sorted) // 2]:.1f} "
+            f"max={after_sorted[-1]:.1f}"
+        )
     print(f"health probes: {dict(statuses)}")
     if latencies:
         p50 = latencies[len(latencies) // 2]
