@@ -177,6 +177,12 @@ impl AsyncWrite for Guarded {
         if matches!(this.refusal, Refusal::None)
             && let Some(failure) = actix_error(buf)
         {
+            let failure = match failure {
+                ReadFailure::Timeout { .. } => ReadFailure::Timeout {
+                    after: this.head_timeout,
+                },
+                other => other,
+            };
             this.refuse(failure);
         }
         if !matches!(this.refusal, Refusal::None) {
@@ -207,12 +213,12 @@ impl AsyncWrite for Guarded {
 /// The failure behind an answer actix wrote itself: a bare 400, 408 or 431 with no body and
 /// none of the headers every answer of the API carries.
 fn actix_error(buf: &[u8]) -> Option<ReadFailure> {
-    let head = &buf[..find(buf, b"\r\n\r\n")?];
-    let failure = if head.starts_with(b"HTTP/1.1 400 ") {
+    // The status first: most writes are answers of ours or bodies, and need no further look.
+    let failure = if buf.starts_with(b"HTTP/1.1 400 ") {
         ReadFailure::Malformed
-    } else if head.starts_with(b"HTTP/1.1 431 ") {
+    } else if buf.starts_with(b"HTTP/1.1 431 ") {
         ReadFailure::HeadTooLarge
-    } else if head.starts_with(b"HTTP/1.1 408 ") {
+    } else if buf.starts_with(b"HTTP/1.1 408 ") {
         // actix's own head timer, should it ever fire before this guard's.
         ReadFailure::Timeout {
             after: Duration::ZERO,
@@ -220,6 +226,7 @@ fn actix_error(buf: &[u8]) -> Option<ReadFailure> {
     } else {
         return None;
     };
+    let head = &buf[..find(buf, b"\r\n\r\n")?];
     let bare = find(head, b"\r\ncontent-length: 0\r\n").is_some()
         && find(head, b"\r\nx-request-id:").is_none();
     bare.then_some(failure)
