@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use actix_web::http::StatusCode;
 use actix_web::rt::net::TcpStream;
-use actix_web::rt::time::{Sleep, sleep};
+use actix_web::rt::time::{Instant, Sleep, sleep};
 use actix_web::web;
 use persona_api::{Api, ReadFailure, Request, Response};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -34,6 +34,9 @@ pub struct Guarded {
     api: web::Data<Api>,
     head_timeout: Duration,
     head: HeadWatch,
+    /// Armed only when a head is incomplete and the socket has nothing more for now: a head
+    /// that arrives in one read (nearly all) never touches the runtime's timers.
+    timer: Pin<Box<Sleep>>,
     refusal: Refusal,
 }
 
@@ -50,12 +53,9 @@ impl std::fmt::Debug for Guarded {
 enum HeadWatch {
     /// No byte of the next head yet (keep-alive idling is actix's to bound).
     Awaiting,
-    /// A head has begun: it must end (`\r\n\r\n`) before the timer fires. `tail` holds the last
-    /// bytes read, for an end split across reads.
-    Reading {
-        timer: Pin<Box<Sleep>>,
-        tail: Vec<u8>,
-    },
+    /// A head began at `started`: it must end (`\r\n\r\n`) within the head timeout. `tail`
+    /// holds the last bytes read (at most 3), for an end split across reads.
+    Reading { started: Instant, tail: Vec<u8> },
     /// The head is complete; the body and the answer are the handler's to bound.
     Complete,
 }
@@ -72,7 +72,7 @@ impl Guarded {
     pub fn new(io: TcpStream, api: web::Data<Api>, head_timeout: Duration) -> Self {
         // The first head's clock starts with the connection, as actix's own does.
         let head = HeadWatch::Reading {
-            timer: Box::pin(sleep(head_timeout)),
+            started: Instant::now(),
             tail: Vec::new(),
         };
         Self {
@@ -80,6 +80,7 @@ impl Guarded {
             api,
             head_timeout,
             head,
+            timer: Box::pin(sleep(head_timeout)),
             refusal: Refusal::None,
         }
     }
@@ -124,20 +125,34 @@ impl Guarded {
         }
         if matches!(self.head, HeadWatch::Awaiting) {
             self.head = HeadWatch::Reading {
-                timer: Box::pin(sleep(self.head_timeout)),
+                started: Instant::now(),
                 tail: Vec::new(),
             };
         }
-        if let HeadWatch::Reading { tail, .. } = &mut self.head {
-            tail.extend_from_slice(bytes);
-            if find(tail, b"\r\n\r\n").is_some() {
-                self.head = HeadWatch::Complete;
-            } else {
-                let keep = tail.len().saturating_sub(3);
-                tail.drain(..keep);
-            }
+        if let HeadWatch::Reading { tail, .. } = &mut self.head
+            && head_ends(tail, bytes)
+        {
+            self.head = HeadWatch::Complete;
         }
     }
+}
+
+/// Whether `bytes`, read after a head's `tail` (its last bytes, at most 3), end the head; if not,
+/// `tail` becomes the last 3 bytes read. Nothing read is copied but those few bytes.
+fn head_ends(tail: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    const END: &[u8] = b"\r\n\r\n";
+    // The end may straddle two reads: the last bytes of the one before and the first of this.
+    let mut seam = std::mem::take(tail);
+    seam.extend_from_slice(&bytes[..bytes.len().min(3)]);
+    if find(&seam, END).is_some() || find(bytes, END).is_some() {
+        return true;
+    }
+    *tail = if bytes.len() >= 3 {
+        bytes[bytes.len() - 3..].to_vec()
+    } else {
+        seam.split_off(seam.len().saturating_sub(3))
+    };
+    false
 }
 
 impl AsyncRead for Guarded {
@@ -147,9 +162,9 @@ impl AsyncRead for Guarded {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if let HeadWatch::Reading { timer, .. } = &mut this.head
+        if let HeadWatch::Reading { started, .. } = &this.head
             && matches!(this.refusal, Refusal::None)
-            && timer.as_mut().poll(cx).is_ready()
+            && started.elapsed() >= this.head_timeout
         {
             this.refuse(ReadFailure::Timeout {
                 after: this.head_timeout,
@@ -161,9 +176,26 @@ impl AsyncRead for Guarded {
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
-        ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
-        this.saw(&buf.filled()[before..]);
-        Poll::Ready(Ok(()))
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                this.saw(&buf.filled()[before..]);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                if let HeadWatch::Reading { started, .. } = &this.head {
+                    // Waiting in the middle of a head: wake when its time is up.
+                    let deadline = *started + this.head_timeout;
+                    if this.timer.deadline() != deadline {
+                        this.timer.as_mut().reset(deadline);
+                    }
+                    if this.timer.as_mut().poll(cx).is_ready() {
+                        cx.waker().wake_by_ref();
+                    }
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -290,6 +322,24 @@ mod tests {
         let with_body = "HTTP/1.1 400 Bad Request\r\ncontent-length: 90\r\n\r\n{}";
         assert_eq!(actix_error(with_body.as_bytes()), None);
         assert_eq!(actix_error(bare("200 OK").as_bytes()), None);
+    }
+
+    #[test]
+    fn a_head_end_is_found_in_one_read_or_across_several() {
+        let mut tail = Vec::new();
+        assert!(head_ends(&mut tail, b"GET / HTTP/1.1\r\nhost: a\r\n\r\n{}"));
+        let mut tail = Vec::new();
+        assert!(!head_ends(&mut tail, b"GET / HTTP/1.1\r\nhost: a\r"));
+        assert!(!head_ends(&mut tail, b"\n"));
+        assert!(!head_ends(&mut tail, b"\r"));
+        assert!(head_ends(&mut tail, b"\nbody"));
+        let mut tail = Vec::new();
+        for byte in b"GET / HTTP/1.1\r\nx: y\r\n" {
+            assert!(!head_ends(&mut tail, &[*byte]));
+        }
+        assert!(tail.len() <= 3);
+        assert!(!head_ends(&mut tail, b"z: \r\n"));
+        assert!(head_ends(&mut tail, b"\r\n"));
     }
 
     #[test]
