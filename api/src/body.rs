@@ -112,13 +112,26 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
             "send the request body as JSON with the header Content-Type: application/json",
         ));
     }
-    if request.body.iter().all(u8::is_ascii_whitespace) {
+    if !is_utf8_charset(request.header("content-type")) || is_utf16(&request.body) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the JSON body encoded as UTF-8, with Content-Type: application/json \
+             (or application/json; charset=utf-8)",
+        ));
+    }
+    // A byte-order mark is not JSON (RFC 8259 §8.1), but editors and some clients on Windows
+    // write one; it carries no meaning in UTF-8, so it is skipped rather than refused.
+    let body = request
+        .body
+        .strip_prefix(UTF8_BOM.as_slice())
+        .unwrap_or(&request.body);
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,
             "the request body is empty; send a JSON object",
         ));
     }
-    let value: Value = serde_json::from_slice(&request.body).map_err(|e| {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             ErrorCode::InvalidRequest,
             format!(
@@ -168,6 +181,28 @@ fn masked_message(error: &ValidationError<'_>) -> String {
         ),
         _ => error.masked().to_string(),
     }
+}
+
+/// The UTF-8 byte-order mark.
+const UTF8_BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// Whether the media type names no charset or UTF-8 (`charset=utf-8`, `charset="UTF-8"`, `utf8`):
+/// JSON between systems is UTF-8 (RFC 8259 §8.1), and any other charset would be misread.
+fn is_utf8_charset(content_type: Option<&str>) -> bool {
+    content_type
+        .into_iter()
+        .flat_map(|ct| ct.split(';').skip(1))
+        .filter_map(|parameter| parameter.split_once('='))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+        .all(|(_, value)| {
+            let value = value.trim().trim_matches('"');
+            value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8")
+        })
+}
+
+/// Whether the body starts with a UTF-16 byte-order mark: sent as UTF-16 whatever the header says.
+fn is_utf16(body: &[u8]) -> bool {
+    body.starts_with(&[0xFF, 0xFE]) || body.starts_with(&[0xFE, 0xFF])
 }
 
 /// `application/json`, with any parameters (`; charset=utf-8`), in any case.
@@ -224,6 +259,59 @@ mod tests {
         assert_eq!(
             error(&post(None, "{}")).code,
             ErrorCode::UnsupportedMediaType
+        );
+    }
+
+    #[test]
+    fn a_charset_other_than_utf8_is_415_and_says_what_to_send() {
+        for ct in [
+            "application/json; charset=utf-16",
+            "application/json;charset=ISO-8859-1",
+            "application/json; charset=\"utf-32\"",
+        ] {
+            let e = error(&post(Some(ct), r#"{"textBlocks":["hi"]}"#));
+            assert_eq!(e.code, ErrorCode::UnsupportedMediaType, "{ct}");
+            assert!(e.message.contains("UTF-8"), "{}", e.message);
+        }
+        for ct in [
+            "application/json; charset=utf-8",
+            "application/json; charset=\"UTF-8\"",
+            "application/json;charset=utf8",
+            "application/json",
+        ] {
+            assert!(
+                read::<ProcessRequest>(&post(Some(ct), r#"{"textBlocks":["hi"]}"#)).is_ok(),
+                "{ct}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_utf16_body_is_415_even_when_the_header_says_json() {
+        let mut body = vec![0xFF, 0xFE];
+        body.extend("{}".encode_utf16().flat_map(u16::to_le_bytes));
+        let request = Request::new("POST", "/api/process-persona")
+            .with_header("Content-Type", "application/json")
+            .with_body(body);
+        assert_eq!(error(&request).code, ErrorCode::UnsupportedMediaType);
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_skipped() {
+        let mut body = UTF8_BOM.to_vec();
+        body.extend_from_slice(br#"{"textBlocks":["hi"]}"#);
+        let request = Request::new("POST", "/api/process-persona")
+            .with_header("Content-Type", "application/json")
+            .with_body(body);
+        let read_body = read::<ProcessRequest>(&request).expect("read");
+        assert_eq!(read_body.text_blocks, ["hi"]);
+
+        let only_bom = Request::new("POST", "/api/process-persona")
+            .with_header("Content-Type", "application/json")
+            .with_body(UTF8_BOM.to_vec());
+        assert_eq!(
+            error(&only_bom).message,
+            "the request body is empty; send a JSON object"
         );
     }
 

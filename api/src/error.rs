@@ -24,6 +24,12 @@ pub enum ErrorCode {
     PayloadTooLarge,
     InputTooLong,
     UnsupportedMediaType,
+    /// The request did not arrive whole in time (a stalled or very slow client).
+    RequestTimeout,
+    /// The request line and headers are larger than the server reads.
+    HeadersTooLarge,
+    /// The server holds as many request bodies as it may; the client did nothing wrong.
+    ServerBusy,
     ExtractionFailed,
     Refused,
     RateLimited,
@@ -62,6 +68,9 @@ impl ApiError {
             ErrorCode::MethodNotAllowed => (405, false),
             ErrorCode::PayloadTooLarge | ErrorCode::InputTooLong => (413, false),
             ErrorCode::UnsupportedMediaType => (415, false),
+            ErrorCode::RequestTimeout => (408, true),
+            ErrorCode::HeadersTooLarge => (431, false),
+            ErrorCode::ServerBusy => (503, true),
             ErrorCode::ExtractionFailed => (422, true),
             ErrorCode::Refused => (422, false),
             ErrorCode::RateLimited => (429, true),

@@ -11,6 +11,7 @@
 //! - [`http`]: the neutral request and response.
 //! - [`routes`]: the operations and their paths.
 //! - [`body`]: reading and validating JSON bodies.
+//! - [`unread`]: what a front door could not read of a request, as an error.
 //! - [`dto`]: request and response bodies.
 //! - [`error`]: error codes, statuses, and the mapping from port errors.
 //! - [`cors`]: the CORS policy.
@@ -27,6 +28,7 @@ pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod signing;
+pub mod unread;
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -47,6 +49,7 @@ pub use http::{Request, Response};
 pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
 pub use signing::SignaturePolicy;
+pub use unread::ReadFailure;
 
 use dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData};
 
@@ -133,19 +136,44 @@ impl Api {
     }
 
     /// Answers a request for a known operation (`None`: no operation lives at that path).
+    ///
+    /// `HEAD` of a `GET` operation is answered as the `GET`, body included: HTTP's framing
+    /// leaves the body out on the wire (actix does; so does Netlify's proxy), and the
+    /// `content-length` it computes is then the `GET`'s, as RFC 9110 §9.3.2 asks.
     pub async fn handle_operation(
         &self,
         operation: Option<Operation>,
         request: Request,
+    ) -> Response {
+        self.answer(operation, request, None).await
+    }
+
+    /// Answers a request its front door could not read whole (`request` carries what it did
+    /// read: method, path, headers): the error in the envelope, with the request id, security
+    /// and CORS headers and the request log line of every answer.
+    pub async fn refuse(&self, request: Request, failure: ReadFailure) -> Response {
+        let operation = Operation::from_path(&request.path);
+        self.answer(operation, request, Some(failure)).await
+    }
+
+    async fn answer(
+        &self,
+        operation: Option<Operation>,
+        request: Request,
+        failure: Option<ReadFailure>,
     ) -> Response {
         let started = Instant::now();
         let request_id = request_id(&request);
         let route = operation.map_or("unknown", Operation::name);
         let mut log = Outcome::default();
         let span = info_span!("request", request_id = %request_id, route);
-        let work = self
-            .respond(operation, &request, &mut log)
-            .instrument(span.clone());
+        let work = async {
+            match failure {
+                Some(failure) => Err(failure.into()),
+                None => self.respond(operation, &request, &mut log).await,
+            }
+        }
+        .instrument(span.clone());
         let result = match &self.sleep {
             None => work.await,
             Some(sleep) => race(work, sleep(self.settings.deadline))
@@ -206,7 +234,7 @@ impl Api {
                  GET /api/schema/persona.json",
             )),
             Some(_) if request.method == "OPTIONS" => Ok(Answer::NoContent),
-            Some(op) if request.method != op.method() => {
+            Some(op) if !answers(op, &request.method) => {
                 let mut e = ApiError::new(
                     ErrorCode::MethodNotAllowed,
                     format!("{} answers {} only", op.path(), op.method()),
@@ -502,8 +530,13 @@ fn invalid_with(message: &str, prefix: &str, violations: Vec<Violation>) -> ApiE
 fn allow(operation: Operation) -> &'static str {
     match operation.method() {
         "POST" => "POST, OPTIONS",
-        _ => "GET, OPTIONS",
+        _ => "GET, HEAD, OPTIONS",
     }
+}
+
+/// Whether `operation` answers `method` (besides `OPTIONS`): its own, and `HEAD` for a `GET`.
+fn answers(operation: Operation, method: &str) -> bool {
+    method == operation.method() || (method == "HEAD" && operation.method() == "GET")
 }
 
 /// The client's `x-request-id` when it is a sane token (1..=128 of `[A-Za-z0-9._:-]`), else a

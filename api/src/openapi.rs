@@ -110,13 +110,13 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 "Turn text blocks and links about a person into a persona (not saved)",
                 "200",
                 "ProcessResponse",
-                &[400, 405, 413, 415, 422, 429, 500, 502, 503, 504],
+                &[400, 405, 408, 413, 415, 422, 429, 500, 502, 503, 504],
             ),
             Operation::SavePersona => (
                 "Save an approved persona under a fresh id",
                 "201",
                 "SaveResponse",
-                &[400, 405, 413, 415, 429, 500, 502, 503, 504],
+                &[400, 405, 408, 413, 415, 429, 500, 502, 503, 504],
             ),
             Operation::GetPersona => (
                 "Read a saved persona by id",

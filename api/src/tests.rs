@@ -408,3 +408,53 @@ async fn every_error_answer_matches_the_documented_envelope() {
         assert!(errors.is_valid(&body), "{request:?}: {body}");
     }
 }
+
+#[tokio::test]
+async fn head_of_a_get_route_answers_as_the_get() {
+    let api = api(ExtractError::Timeout, StoreError::NotFound);
+    for op in Operation::ALL.into_iter().filter(|op| op.method() == "GET") {
+        let get = api.handle(Request::new("GET", op.path())).await;
+        let head = api.handle(Request::new("HEAD", op.path())).await;
+        assert_eq!(head.status, get.status, "{}", op.path());
+        assert_eq!(head.body.len(), get.body.len(), "{}", op.path());
+    }
+    let post = api
+        .handle(Request::new("HEAD", "/api/process-persona"))
+        .await;
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("allow"), Some("POST, OPTIONS"));
+}
+
+#[tokio::test]
+async fn a_request_its_door_could_not_read_is_answered_in_the_envelope() {
+    let api = api(ExtractError::Timeout, StoreError::NotFound);
+    let request =
+        Request::new("POST", "/api/process-persona").with_header("x-request-id", "slow-1");
+    let response = api
+        .refuse(
+            request,
+            ReadFailure::Timeout {
+                after: Duration::from_secs(20),
+            },
+        )
+        .await;
+    assert_eq!(response.status, 408);
+    assert_eq!(response.header("x-request-id"), Some("slow-1"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    let error = &body(&response)["error"];
+    assert_eq!(error["code"], "REQUEST_TIMEOUT");
+    assert_eq!(error["retryable"], true);
+    assert_eq!(error["request_id"], "slow-1");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("20 s")
+    );
+
+    let head = api
+        .refuse(Request::new("GET", "/"), ReadFailure::HeadTooLarge)
+        .await;
+    assert_eq!(head.status, 431);
+    assert_eq!(body(&head)["error"]["code"], "HEADERS_TOO_LARGE");
+}

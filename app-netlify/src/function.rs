@@ -128,10 +128,18 @@ impl Function {
         let request = to_request(event).inspect_err(|e| {
             error!(function = self.operation.name(), "unreadable event: {e}");
         })?;
-        let response = self
+        let head = request.method == "HEAD";
+        let mut response = self
             .api
             .handle_operation(Some(self.operation), request)
             .await;
+        if head {
+            // A proxy response knows no HEAD: the body is left out here, as actix leaves it out
+            // on the wire, with the GET's length kept (RFC 9110 §9.3.2).
+            let length = response.body.len().to_string();
+            response.headers.push(("content-length".into(), length));
+            response.body.clear();
+        }
         Ok(to_proxy_response(response))
     }
 }
@@ -245,6 +253,30 @@ mod tests {
             .await
             .expect_err("no such function");
         assert!(matches!(error, StartError::UnknownFunction(_)));
+    }
+
+    #[tokio::test]
+    async fn head_is_answered_as_get_with_the_body_left_out_and_its_length_kept() {
+        let c = config(&[("USE_MOCK_DATA", "true")]);
+        let health = Function::build("health", &c).await.expect("builds");
+        let event = |method: &str| json!({ "path": "/api/health", "httpMethod": method });
+        let get = health.answer(event("GET")).await.expect("GET");
+        let head = health.answer(event("HEAD")).await.expect("HEAD");
+        let get_length = match get.body {
+            Some(lambda_http::Body::Text(text)) => text.len(),
+            other => panic!("a text body, not {other:?}"),
+        };
+        assert_eq!(head.status_code, 200);
+        assert!(
+            matches!(&head.body, Some(lambda_http::Body::Text(t)) if t.is_empty()),
+            "{head:?}"
+        );
+        assert_eq!(
+            head.headers
+                .get("content-length")
+                .and_then(|v| v.to_str().ok()),
+            Some(get_length.to_string().as_str())
+        );
     }
 
     #[tokio::test]

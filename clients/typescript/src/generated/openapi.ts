@@ -128,11 +128,8 @@ export interface components {
             /** @description One entry per problem in the request, when there are several. */
             details: components["schemas"]["Detail"][];
         };
-        /**
-         * @description An error code of the envelope; each has one status.
-         * @enum {string}
-         */
-        ErrorCode: "INVALID_REQUEST" | "INVALID_ID" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "INPUT_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXTRACTION_FAILED" | "REFUSED" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "INTERNAL";
+        /** @description An error code of the envelope; each has one status. */
+        ErrorCode: ("INVALID_REQUEST" | "INVALID_ID" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "INPUT_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "EXTRACTION_FAILED" | "REFUSED" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "INTERNAL") | "REQUEST_TIMEOUT" | "HEADERS_TOO_LARGE" | "SERVER_BUSY";
         /** @description `{"success": false, "error": …}`: every error answer. */
         ErrorResponse: {
             /** @constant */
@@ -634,6 +631,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             405: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
             422: components["responses"]["Error"];
@@ -670,6 +668,7 @@ export interface operations {
             };
             400: components["responses"]["Error"];
             405: components["responses"]["Error"];
+            408: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
             429: components["responses"]["Error"];

@@ -40,7 +40,7 @@ async fn a_wrong_method_is_405_with_allow() {
         .send(app.client.delete(app.url("/api/get-persona")))
         .await;
     assert_envelope(&answer, 405, "METHOD_NOT_ALLOWED");
-    assert_eq!(answer.header("allow"), Some("GET, OPTIONS"));
+    assert_eq!(answer.header("allow"), Some("GET, HEAD, OPTIONS"));
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use persona_app_http::startup::ServerHandle;
-use persona_app_http::{Application, Config, telemetry};
+use persona_app_http::{Application, Config, Transport, telemetry};
 use persona_domain::PersonaDraft;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -28,8 +28,21 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     app
 }
 
+/// Starts the application with `vars` and the given transport limits (short read timeouts).
+pub async fn spawn_app_with(vars: &[(&str, &str)], transport: Transport) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_owned();
+    let mut app = spawn(&path, vars, transport).await;
+    app._dir = Some(dir);
+    app
+}
+
 /// Starts the application over an existing data folder (for restarts).
 pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
+    spawn(data_dir, vars, Transport::for_this_process()).await
+}
+
+async fn spawn(data_dir: &Path, vars: &[(&str, &str)], transport: Transport) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         telemetry::init();
     }
@@ -42,7 +55,9 @@ pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
     ]);
     map.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let config = Config::from_lookup(|name| map.get(name).cloned()).expect("config");
-    let app = Application::build(&config).await.expect("app builds");
+    let app = Application::build_with(&config, transport)
+        .await
+        .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

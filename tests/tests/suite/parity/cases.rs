@@ -119,6 +119,19 @@ pub fn calls() -> Vec<Call> {
         Call::new("INVALID_ID: a malformed id", "GET", "get-persona").query("id=..%2F..%2Fetc"),
         Call::new("404: an id that was never saved", "GET", "get-persona")
             .query("id=AAAAAAAAAAAAAAAAAAAAA"),
+        Call::new("HEAD of health", "HEAD", "health"),
+        Call::new("HEAD of the OpenAPI document", "HEAD", "openapi"),
+        Call::new("HEAD of a missing persona", "HEAD", "get-persona")
+            .query("id=AAAAAAAAAAAAAAAAAAAAA"),
+        Call::new("405: HEAD of a POST route", "HEAD", "process-persona"),
+        Call::new("415: a charset other than UTF-8", "POST", "process-persona").body(
+            "application/json; charset=utf-16",
+            r#"{"textBlocks":["hi"]}"#,
+        ),
+        Call::new("a UTF-8 byte-order mark is skipped", "POST", "save-persona").body(
+            "application/json; charset=utf-8",
+            format!("\u{feff}{}", json!({ "persona": { "name": "Ada" } })),
+        ),
     ]
 }
 

@@ -155,6 +155,17 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("INVALID_ID: no id", 400, "INVALID_ID"),
         ("INVALID_ID: a malformed id", 400, "INVALID_ID"),
         ("404: an id that was never saved", 404, "NOT_FOUND"),
+        // A HEAD answer has no body on the wire, so no code to read.
+        ("HEAD of health", 200, ""),
+        ("HEAD of the OpenAPI document", 200, ""),
+        ("HEAD of a missing persona", 404, ""),
+        ("405: HEAD of a POST route", 405, ""),
+        (
+            "415: a charset other than UTF-8",
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        ("a UTF-8 byte-order mark is skipped", 201, ""),
         ("save", 201, ""),
         ("get what was saved", 200, ""),
     ];
