@@ -10,7 +10,9 @@
 //! Model output also gets list hygiene: an item that nearly repeats an earlier one of its list
 //! (one contains the other word for word, they differ only in case and punctuation, or one is the
 //! other with its ending repeated, as in "hiking" and "hikinggg") is dropped, with a warning. A
-//! client's save keeps such items: "Python" and "Python scripting" may both be meant.
+//! client's save keeps such items: "Python" and "Python scripting" may both be meant. Near
+//! repeats are looked for only until a list holds [`MAX_LIST_ITEMS`] items: the rest is cut
+//! anyway, and it bounds the comparisons per item, whatever the length of the list.
 //!
 //! Messages name fields and sizes, never values: they travel in responses and logs.
 
@@ -313,7 +315,10 @@ impl Normaliser {
                 duplicates += 1;
                 continue;
             }
-            if self.hygiene == Hygiene::CollapseNearRepeats {
+            // Near repeats are looked for only while the list is short enough to be kept whole:
+            // items past the cap are cut anyway, and comparing each of 20,000 items with every
+            // kept one took minutes. So at most MAX_LIST_ITEMS keys are compared with each item.
+            if self.hygiene == Hygiene::CollapseNearRepeats && kept.len() < MAX_LIST_ITEMS {
                 let key = RepeatKey::new(&item);
                 if kept_keys.iter().any(|k| k.nearly_repeats(&key)) {
                     near += 1;
@@ -342,6 +347,9 @@ impl Normaliser {
 
     fn evidence(&mut self, items: Vec<Evidence>) -> Vec<Evidence> {
         let mut kept: Vec<Evidence> = Vec::new();
+        // Repeats are found by hashing: a scan of every kept item per item is quadratic in a
+        // draft's evidence, which the source's sentences bound only loosely.
+        let mut seen: HashSet<Evidence> = HashSet::new();
         for item in items {
             let at = format!("/evidence/{}", kept.len());
             let evidence = Evidence {
@@ -362,10 +370,11 @@ impl Normaliser {
             if evidence.field.is_empty()
                 || evidence.quote.is_empty()
                 || evidence.source.is_empty()
-                || kept.contains(&evidence)
+                || seen.contains(&evidence)
             {
                 continue;
             }
+            seen.insert(evidence.clone());
             kept.push(evidence);
         }
         self.cap("/evidence", kept, MAX_EVIDENCE)
@@ -455,5 +464,7 @@ fn repeats_ending(short: &str, long: &str) -> bool {
     })
 }
 
+#[cfg(test)]
+mod large_inputs;
 #[cfg(test)]
 mod tests;
