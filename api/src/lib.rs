@@ -32,8 +32,8 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use persona_domain::{PersonaId, SourceBundle, StoredPersona, Violation};
-use persona_ports::{Persona, PersonaService};
+use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona, Violation};
+use persona_ports::{Offload, Persona, PersonaService, offloaded};
 use serde::Serialize;
 use serde_json::json;
 use tracing::{Instrument, info, info_span, warn};
@@ -54,6 +54,8 @@ pub struct Api {
     settings: ApiSettings,
     limits: Arc<limits::RateLimits>,
     sleep: Option<Sleep>,
+    /// Where a body is read and checked; `None`: on the request's task.
+    offload: Option<Offload>,
 }
 
 impl std::fmt::Debug for Api {
@@ -98,7 +100,17 @@ impl Api {
             settings,
             limits,
             sleep: None,
+            offload: None,
         }
+    }
+
+    /// Reads and checks request bodies through `offload` (the parse, the JSON Schema validation
+    /// and the domain's rules take CPU time that grows with the body), so that a large body
+    /// neither holds the async worker nor keeps the deadline from answering 504.
+    #[must_use]
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
     }
 
     /// Bounds every request by the settings' deadline, timed by `sleep`.
@@ -252,23 +264,7 @@ impl Api {
     }
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
-        let body: ProcessRequest = body::read(request)?;
-        let bundle = SourceBundle::parse(&body.text_blocks, &body.links).map_err(|errors| {
-            let code = if errors.iter().all(|e| e.is_too_large()) {
-                ErrorCode::PayloadTooLarge
-            } else {
-                ErrorCode::InvalidRequest
-            };
-            let message = errors.first().map(ToString::to_string).unwrap_or_default();
-            let details = errors
-                .iter()
-                .map(|e| Detail {
-                    field: e.pointer(),
-                    message: e.to_string(),
-                })
-                .collect();
-            ApiError::new(code, message).with_details(details)
-        })?;
+        let bundle = self.on_body(request, read_bundle).await?;
         let processed = self.service.process(&bundle).await?;
         log.attempts = processed.usage.attempts;
         log.prompt_tokens = processed.usage.prompt_tokens;
@@ -288,35 +284,24 @@ impl Api {
     }
 
     async fn save(&self, request: &Request) -> Result<Answer, ApiError> {
-        let body: SaveRequest = body::read(request)?;
-        let persona = Persona::parse(body.persona).map_err(|violations| {
-            invalid_with(
-                "the persona breaks the rules; fix the fields listed in details",
-                "/persona",
-                violations,
-            )
-        })?;
-        let source = body
-            .source
-            .unwrap_or_default()
-            .check()
-            .map_err(|violations| {
-                invalid_with("source counts are out of range", "/source", violations)
-            })?;
-        if let Some(grounding) = &body.grounding {
-            grounding.check(&persona).map_err(|violations| {
-                invalid_with(
-                    "the grounding does not fit the persona; fix or leave out the fields listed in details",
-                    "/grounding",
-                    violations,
-                )
-            })?;
-        }
-        let saved = self.service.save(persona, source, body.grounding).await?;
+        let (persona, source, grounding) = self.on_body(request, read_save).await?;
+        let saved = self.service.save(persona, source, grounding).await?;
         Ok(Answer::created(&SaveData {
             id: saved.id().clone(),
             metadata: saved.metadata().clone(),
         }))
+    }
+
+    /// `read(request)`, through the offload when there is one (with a copy of the request, as
+    /// the job may outlive this task when the deadline passes).
+    async fn on_body<T: Send + 'static>(&self, request: &Request, read: fn(&Request) -> T) -> T {
+        match &self.offload {
+            None => read(request),
+            Some(offload) => {
+                let request = request.clone();
+                offloaded(Some(offload), move || read(&request)).await
+            }
+        }
     }
 
     async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
@@ -336,6 +321,58 @@ impl Api {
             metadata: stored.metadata().clone(),
         }))
     }
+}
+
+/// The bundle a process-persona body holds: the body read and validated, then the domain's
+/// input rules.
+fn read_bundle(request: &Request) -> Result<SourceBundle, ApiError> {
+    let body: ProcessRequest = body::read(request)?;
+    SourceBundle::parse(&body.text_blocks, &body.links).map_err(|errors| {
+        let code = if errors.iter().all(|e| e.is_too_large()) {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::InvalidRequest
+        };
+        let message = errors.first().map(ToString::to_string).unwrap_or_default();
+        let details = errors
+            .iter()
+            .map(|e| Detail {
+                field: e.pointer(),
+                message: e.to_string(),
+            })
+            .collect();
+        ApiError::new(code, message).with_details(details)
+    })
+}
+
+/// What a save-persona body asks to keep, once the persona, the source counts and the grounding
+/// have passed their checks.
+fn read_save(request: &Request) -> Result<(Persona, SourceCounts, Option<Grounding>), ApiError> {
+    let body: SaveRequest = body::read(request)?;
+    let persona = Persona::parse(body.persona).map_err(|violations| {
+        invalid_with(
+            "the persona breaks the rules; fix the fields listed in details",
+            "/persona",
+            violations,
+        )
+    })?;
+    let source = body
+        .source
+        .unwrap_or_default()
+        .check()
+        .map_err(|violations| {
+            invalid_with("source counts are out of range", "/source", violations)
+        })?;
+    if let Some(grounding) = &body.grounding {
+        grounding.check(&persona).map_err(|violations| {
+            invalid_with(
+                "the grounding does not fit the persona; fix or leave out the fields listed in details",
+                "/grounding",
+                violations,
+            )
+        })?;
+    }
+    Ok((persona, source, body.grounding))
 }
 
 /// Headers on every answer: it is JSON for scripts, never a page to render, frame or sniff.
@@ -494,5 +531,7 @@ fn sanitised_method(method: &str) -> &str {
     }
 }
 
+#[cfg(test)]
+mod offload_tests;
 #[cfg(test)]
 mod tests;

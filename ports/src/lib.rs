@@ -3,15 +3,18 @@
 //! - [`PersonaExtractor`]: turns a [`SourceBundle`] into a [`PersonaDraft`] (an LLM, or the mock).
 //! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
+//! - [`Offload`]: where the CPU-heavy steps run, supplied by the front door's runtime.
 //!
 //! This crate knows no vendor, no HTTP and no runtime: adapters implement the traits, front doors
 //! call the service.
 
 mod extractor;
+mod offload;
 mod service;
 mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+pub use offload::{Job, Offload, offloaded};
 pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 

@@ -10,6 +10,7 @@ use persona_domain::{
 use tracing::{info, warn};
 
 use crate::extractor::{ExtractError, ExtractFailure, PersonaExtractor, Usage};
+use crate::offload::{Offload, offloaded};
 use crate::store::{PersonaStore, StoreError};
 
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
@@ -22,6 +23,8 @@ pub struct PersonaService {
     extractor: Arc<dyn PersonaExtractor>,
     store: Arc<dyn PersonaStore>,
     grounding: GroundingMode,
+    /// Where the rules and the grounding run; `None`: on the caller's task.
+    offload: Option<Offload>,
 }
 
 /// The outcome of processing: a checked persona, what the source supports in it, what the rules
@@ -45,7 +48,16 @@ impl PersonaService {
             extractor,
             store,
             grounding: GroundingMode::default(),
+            offload: None,
         }
+    }
+
+    /// The same service, running the rules and the grounding of a processed persona through
+    /// `offload` (they take CPU time that grows with the source).
+    #[must_use]
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
     }
 
     /// The same service, grounding processed personas in `mode`.
@@ -98,9 +110,16 @@ impl PersonaService {
                 return Err(error);
             }
         };
-        let normalised = Persona::from_draft(extraction.draft);
-        let grounded = ground(normalised.persona, bundle, self.grounding);
-        let mut warnings = normalised.warnings;
+        let (draft, mode, source) = (extraction.draft, self.grounding, bundle.clone());
+        let (normalised_warnings, grounded) = offloaded(self.offload.as_ref(), move || {
+            let normalised = Persona::from_draft(draft);
+            (
+                normalised.warnings,
+                ground(normalised.persona, &source, mode),
+            )
+        })
+        .await;
+        let mut warnings = normalised_warnings;
         warnings.extend(grounded.warnings);
         let counts = grounded.grounding.counts;
         info!(
