@@ -46,19 +46,16 @@ def skills_blocks(blocks):
 
 
 def offword_blocks():
-    """Values that occur at every position of three 99,000-letter words before the block that
-    states them: each is rejected ~297,000 times (never on a word boundary) before it is found.
-    Each field holds a run of one letter of a different length, so no list collapses them."""
-    sea = "a" * 99_000
+    """Values that occur at every position of three 97,500-letter words before the block that
+    states them. Each list's sentence is over 500 characters, so its evidence quote is cut
+    before the last item, which grounding must then look for in the source: it is rejected
+    ~290,000 times (never on a word boundary) before it is found. Six lists, so six such
+    values (one list cannot hold two: a run of "a" nearly repeats a shorter one)."""
+    sea = "a" * 97_500
+    fillers = ", ".join(letter * 190 for letter in "bcd")
     stated = [
-        "Skills: " + "a" * 200 + ".",
-        "I love " + "a" * 199 + ".",
-        "Values: " + "a" * 198 + ".",
-        "I speak " + "a" * 197 + ".",
-        "Traits: " + "a" * 196 + ".",
-        "I want to " + "a" * 195 + ".",
-        "Occupation: " + "a" * 194 + ".",
-        "Communication style: " + "a" * 193 + ".",
+        f"{label}: {fillers}, {'a' * 200}."
+        for label in ("Skills", "Interests", "Values", "Languages", "Traits", "Goals")
     ]
     return [sea, sea, sea, "\n".join(stated)]
 
@@ -139,13 +136,15 @@ def cpu_ticks(pid):
 
 
 def settle(pid):
-    """Waits until the server's CPU stops moving (two 100 ms samples alike), at most SETTLE_MAX
-    seconds; its ticks then, and whether it was still moving."""
-    last, until = cpu_ticks(pid), time.monotonic() + SETTLE_MAX
+    """Waits until the server's CPU stops moving (no tick in 300 ms: on a busy machine a
+    runnable server can go 100 ms without one), at most SETTLE_MAX seconds; its ticks then, and
+    whether it was still moving."""
+    last, still, until = cpu_ticks(pid), 0, time.monotonic() + SETTLE_MAX
     while True:
         time.sleep(0.1)
         now = cpu_ticks(pid)
-        if now == last:
+        still = still + 1 if now == last else 0
+        if still == 3:
             return now, False
         if time.monotonic() > until:
             return now, True

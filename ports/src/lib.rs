@@ -14,7 +14,7 @@ mod service;
 mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
-pub use offload::{Job, Offload, offloaded};
+pub use offload::{Job, JobDone, Offload, offloaded};
 pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 

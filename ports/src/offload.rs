@@ -15,15 +15,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// A job for an [`Offload`]: it returns nothing; [`offloaded`] carries its result.
 pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
+/// What an [`Offload`] gives back for a job: a future that completes once the job has run.
+pub type JobDone = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// Runs a job away from the async worker; the future completes once the job has run. Dropping
 /// the future (a request past its deadline) must not block: the job may still finish later.
 #[derive(Clone)]
-pub struct Offload(Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>);
+pub struct Offload(Arc<dyn Fn(Job) -> JobDone + Send + Sync>);
 
 impl Offload {
-    pub fn new(
-        run: impl Fn(Job) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync + 'static,
-    ) -> Self {
+    pub fn new(run: impl Fn(Job) -> JobDone + Send + Sync + 'static) -> Self {
         Self(Arc::new(run))
     }
 }
