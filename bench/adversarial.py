@@ -112,6 +112,12 @@ def save_body():
     return {"persona": persona}
 
 
+def json_flood():
+    """A 1 MiB body of 524,000 tiny array items where at most 50 blocks may be: the parse and
+    the schema's checks see every one."""
+    return {"textBlocks": [0] * 524_000}
+
+
 def process(blocks):
     return ("/api/process-persona", {"textBlocks": blocks})
 
@@ -124,6 +130,7 @@ CASES = {
     "long-sentence": lambda: process(long_sentence_blocks()),
     "fifty-blocks": lambda: process(many_blocks()),
     "save-1mib": lambda: ("/api/save-persona", save_body()),
+    "json-flood": lambda: ("/api/process-persona", json_flood()),
 }
 # The two that run at once while health is timed.
 CONCURRENT = ["skills-3", "offword-grounding"]

@@ -18,6 +18,7 @@
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 
 pub mod body;
+mod bounds;
 pub mod cors;
 pub mod dto;
 pub mod error;
