@@ -132,8 +132,8 @@ CASES = {
     "save-1mib": lambda: ("/api/save-persona", save_body()),
     "json-flood": lambda: ("/api/process-persona", json_flood()),
 }
-# The two that run at once while health is timed.
-CONCURRENT = ["skills-3", "offword-grounding"]
+# The two that run at once while health is timed (BENCH_CONCURRENT=a,b for others).
+CONCURRENT = os.environ.get("BENCH_CONCURRENT", "skills-3,evidence-flood").split(",")
 
 
 def cpu_ticks(pid):

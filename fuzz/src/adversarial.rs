@@ -53,23 +53,22 @@ impl Shape {
             0 => (0..blocks)
                 .map(|_| fill("Skills: ", per_block, || format!("{},", words())))
                 .collect(),
-            // Seas of one piece repeated into a single long word, then a block that states
-            // values made of the same piece: each value matches everywhere off a word boundary.
+            // Seas of one piece repeated into a single long word, then lists whose sentences
+            // are too long to quote whole, each ending in a run of the same piece: grounding
+            // looks for that run in the source, where it occurs everywhere off a word boundary.
             1 => {
-                let mut out: Vec<String> = (0..blocks.saturating_sub(1).max(1))
-                    .map(|_| fill("", per_block.saturating_sub(2_000), || piece.trim().to_owned()))
-                    .collect();
-                // Runs of the piece of different lengths, so no list collapses them.
-                let value = |n: usize| piece.trim().repeat(n).chars().take(200).collect::<String>();
-                out.push(format!(
-                    "Skills: {}. I love {}. Values: {}. I speak {}. Occupation: {}.",
-                    value(40),
-                    value(30),
-                    value(20),
-                    value(10),
-                    value(5)
-                ));
-                out
+                let value: String = piece.trim().repeat(200).chars().take(200).collect();
+                let fillers = ["b", "c", "d"].map(|l| l.repeat(190)).join(", ");
+                let stated = ["Skills", "Interests", "Values", "Languages", "Traits", "Goals"]
+                    .map(|label| format!("{label}: {fillers}, {value}."))
+                    .join("\n");
+                let seas = blocks.saturating_sub(1).clamp(1, 3);
+                let sea_chars = (MAX_TOTAL_CHARS.saturating_sub(stated.chars().count()) / seas)
+                    .min(MAX_BLOCK_CHARS);
+                (0..seas)
+                    .map(|_| fill("", sea_chars, || piece.trim().to_owned()))
+                    .chain([stated])
+                    .collect()
             }
             // Short sentences, each a distinct item with its own evidence.
             2 => (0..blocks)
