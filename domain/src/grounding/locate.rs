@@ -1,6 +1,7 @@
-//! Finding words in the source: every block folded and split into words once, then searched for
-//! each quote and value.
+//! Finding words in the source: every block folded once (and split into words once, when a
+//! quote needs a fuzzy search), then searched for each quote and value.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::fold::{Folded, on_word_boundaries};
@@ -18,30 +19,32 @@ pub(super) struct Found {
     folded: (usize, usize),
 }
 
-/// The text blocks of a bundle, folded and split into words.
+/// The text blocks of a bundle, folded; split into words on the first fuzzy search.
 #[derive(Debug)]
 pub(super) struct Source {
-    blocks: Vec<Block>,
+    blocks: Vec<Folded>,
+    /// Only a quote found nowhere exactly needs the words: indexing them costs a hash and an
+    /// allocation per distinct word, most of a request's grounding time on a 300,000-character
+    /// source, so it waits until a fuzzy search asks.
+    index: OnceCell<Index>,
+}
+
+/// Every block's words and the vocabulary they share.
+#[derive(Debug)]
+struct Index {
     /// Every distinct word of the source and its number.
     vocabulary: HashMap<String, u32>,
+    /// For each block, each word: its number in the vocabulary and its folded bytes.
+    words: Vec<Vec<(u32, usize, usize)>>,
 }
 
-#[derive(Debug)]
-struct Block {
-    folded: Folded,
-    /// Each word: its number in the vocabulary and its folded bytes.
-    words: Vec<(u32, usize, usize)>,
-}
-
-impl Source {
-    pub(super) fn new(bundle: &SourceBundle) -> Self {
+impl Index {
+    fn new(blocks: &[Folded]) -> Self {
         let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let blocks = bundle
-            .text_blocks()
+        let words = blocks
             .iter()
-            .map(|text| {
-                let folded = Folded::new(text);
-                let words = folded
+            .map(|folded| {
+                folded
                     .words()
                     .into_iter()
                     .map(|range| {
@@ -56,16 +59,28 @@ impl Source {
                         };
                         (id, range.start, range.end)
                     })
-                    .collect();
-                Block { folded, words }
+                    .collect()
             })
             .collect();
-        Self { blocks, vocabulary }
+        Self { vocabulary, words }
+    }
+}
+
+impl Source {
+    pub(super) fn new(bundle: &SourceBundle) -> Self {
+        Self {
+            blocks: bundle
+                .text_blocks()
+                .iter()
+                .map(|t| Folded::new(t))
+                .collect(),
+            index: OnceCell::new(),
+        }
     }
 
     /// The folded source text of a match.
     pub(super) fn folded_text(&self, found: &Found) -> &str {
-        &self.blocks[found.block].folded.text[found.folded.0..found.folded.1]
+        &self.blocks[found.block].text[found.folded.0..found.folded.1]
     }
 
     /// Where `quote` is: an exact match of the folded quote anywhere in a block, else the best
@@ -123,7 +138,7 @@ impl Source {
         needle: &str,
         fits: impl Fn(&str, usize, usize) -> bool,
     ) -> Option<Found> {
-        let folded = &self.blocks[b].folded;
+        let folded = &self.blocks[b];
         let text = &folded.text;
         let fits = |at: usize| {
             let end = at + needle.len();
@@ -142,7 +157,7 @@ impl Source {
     }
 
     fn found(&self, block: usize, at: usize, end: usize) -> Found {
-        let chars = self.blocks[block].folded.original(at..end);
+        let chars = self.blocks[block].original(at..end);
         Found {
             block,
             start: chars.start,
@@ -163,9 +178,10 @@ impl Source {
             return None;
         }
         let required = (n * FUZZY_MIN_OVERLAP_PERCENT).div_ceil(100);
+        let index = self.index.get_or_init(|| Index::new(&self.blocks));
         let mut wanted: HashMap<u32, usize> = HashMap::new();
         for range in quote_words {
-            if let Some(&id) = self.vocabulary.get(&quote.text[range]) {
+            if let Some(&id) = index.vocabulary.get(&quote.text[range]) {
                 *wanted.entry(id).or_default() += 1;
             }
         }
@@ -175,7 +191,7 @@ impl Source {
         // (shared words, block, first word, last word) of the best run so far.
         let mut best: Option<(usize, usize, usize, usize)> = None;
         for &b in order {
-            let words = &self.blocks[b].words;
+            let words = &index.words[b];
             let width = n.min(words.len());
             let mut held: HashMap<u32, usize> = HashMap::new();
             let mut shared = 0;
@@ -206,7 +222,7 @@ impl Source {
         if shared < required {
             return None;
         }
-        let words = &self.blocks[b].words[first..=last];
+        let words = &index.words[b][first..=last];
         let is_shared = |&&(id, _, _): &&(u32, usize, usize)| wanted.contains_key(&id);
         let start = words.iter().find(is_shared)?.1;
         let end = words.iter().rev().find(is_shared)?.2;

@@ -277,16 +277,22 @@ impl Normaliser {
     }
 
     fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.text_at(|| field.to_owned(), value, max)
+    }
+
+    /// [`Self::text`] with the field's pointer made only when a finding needs it: a draft can
+    /// hold tens of thousands of list items and evidence quotes.
+    fn text_at(&mut self, field: impl FnOnce() -> String, value: &str, max: usize) -> String {
         let value = collapse_whitespace(value);
         match truncated(&value, max) {
             Some(cut) => {
-                self.found(
-                    field,
-                    FindingKind::Truncated {
+                self.findings.push(Finding {
+                    field: field(),
+                    kind: FindingKind::Truncated {
                         chars: char_count(&value),
                         max,
                     },
-                );
+                });
                 cut
             }
             None => value,
@@ -306,8 +312,8 @@ impl Normaliser {
         let mut duplicates = 0;
         let mut near = 0;
         for item in items {
-            let at = format!("{field}/{}", kept.len());
-            let item = self.text(&at, &item, max_chars);
+            let at = kept.len();
+            let item = self.text_at(|| format!("{field}/{at}"), &item, max_chars);
             if item.is_empty() {
                 continue;
             }
@@ -351,16 +357,20 @@ impl Normaliser {
         // draft's evidence, which the source's sentences bound only loosely.
         let mut seen: HashSet<Evidence> = HashSet::new();
         for item in items {
-            let at = format!("/evidence/{}", kept.len());
+            let at = kept.len();
             let evidence = Evidence {
-                field: self.text(
-                    &format!("{at}/field"),
+                field: self.text_at(
+                    || format!("/evidence/{at}/field"),
                     &item.field,
                     MAX_EVIDENCE_FIELD_CHARS,
                 ),
-                quote: self.text(&format!("{at}/quote"), &item.quote, MAX_QUOTE_CHARS),
-                source: self.text(
-                    &format!("{at}/source"),
+                quote: self.text_at(
+                    || format!("/evidence/{at}/quote"),
+                    &item.quote,
+                    MAX_QUOTE_CHARS,
+                ),
+                source: self.text_at(
+                    || format!("/evidence/{at}/source"),
                     &item.source,
                     MAX_EVIDENCE_SOURCE_CHARS,
                 ),
