@@ -151,16 +151,17 @@ fn read(blocks: &[String]) -> PersonaDraft {
 struct Reader<'s, 'a> {
     sentences: &'s [Sentence<'a>],
     evidence: Vec<Evidence>,
-    /// The evidence already recorded, so a repeat is found by hashing, not by a scan of every
-    /// earlier one (a block of many matches in one sentence cites the same evidence many times).
-    cited: HashSet<Evidence>,
+    /// The evidence already recorded (field, quote, block), so a repeat is found by hashing, not
+    /// by a scan of every earlier one (a block of many matches in one sentence cites the same
+    /// evidence many times); the quotes are slices of the blocks, so this copies no text.
+    cited: HashSet<(&'static str, &'a str, usize)>,
 }
 
-impl Reader<'_, '_> {
+impl<'a> Reader<'_, 'a> {
     /// The first value a pattern finds, trying each pattern over the whole text before the next.
     fn first<T>(
         &mut self,
-        field: &str,
+        field: &'static str,
         patterns: &[&Regex],
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
@@ -169,7 +170,7 @@ impl Reader<'_, '_> {
             for sentence in sentences {
                 for captures in pattern.captures_iter(sentence.text) {
                     if let Some(value) = value_of(&captures).and_then(|v| parse(v.trim())) {
-                        self.cite(field, sentence, &captures[0]);
+                        self.cite(field, sentence, matched(&captures));
                         return Some(value);
                     }
                 }
@@ -179,7 +180,7 @@ impl Reader<'_, '_> {
     }
 
     /// Every item the patterns find, in reading order, each once (ignoring case).
-    fn list(&mut self, field: &str, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
+    fn list(&mut self, field: &'static str, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
         let sentences = self.sentences;
         let mut items: Vec<String> = Vec::new();
         // The lower-case form of every kept item: one hash lookup per item instead of a
@@ -197,7 +198,7 @@ impl Reader<'_, '_> {
                             items.push(item);
                         }
                     }
-                    self.cite(field, sentence, &captures[0]);
+                    self.cite(field, sentence, matched(&captures));
                 }
             }
         }
@@ -232,22 +233,25 @@ impl Reader<'_, '_> {
     /// Records that `field` was read from `sentence`. The quote is the whole sentence, or, when
     /// the sentence is too long for a quote, the matched words: either way a verbatim slice of
     /// the block.
-    fn cite(&mut self, field: &str, sentence: &Sentence<'_>, matched: &str) {
+    fn cite(&mut self, field: &'static str, sentence: &Sentence<'a>, matched: &'a str) {
         let quote = if fits_quote(sentence.text) {
             sentence.text
         } else {
             prefix(matched, MAX_QUOTE_CHARS)
         };
-        let evidence = Evidence {
-            field: field.to_owned(),
-            quote: quote.to_owned(),
-            source: format!("block:{}", sentence.block),
-        };
-        if !self.cited.contains(&evidence) {
-            self.cited.insert(evidence.clone());
-            self.evidence.push(evidence);
+        if self.cited.insert((field, quote, sentence.block)) {
+            self.evidence.push(Evidence {
+                field: field.to_owned(),
+                quote: quote.to_owned(),
+                source: format!("block:{}", sentence.block),
+            });
         }
     }
+}
+
+/// The whole text a pattern matched, as a slice of the sentence.
+fn matched<'t>(captures: &Captures<'t>) -> &'t str {
+    captures.get(0).map_or("", |m| m.as_str())
 }
 
 /// The value a pattern captured: its first capture group that took part in the match.
