@@ -356,8 +356,11 @@ impl Normaliser {
         // Repeats are found by hashing: a scan of every kept item per item is quadratic in a
         // draft's evidence, which the source's sentences bound only loosely.
         let mut seen: HashSet<Evidence> = HashSet::new();
+        // Distinct evidence past the cap: only its number is reported, so it is moved into
+        // `seen` instead of being copied and kept for the cut.
+        let mut past_cap = 0;
         for item in items {
-            let at = kept.len();
+            let at = kept.len() + past_cap;
             let evidence = Evidence {
                 field: self.text_at(
                     || format!("/evidence/{at}/field"),
@@ -377,17 +380,29 @@ impl Normaliser {
             };
             // Evidence without a field, a quote or a source supports nothing (the persona schema
             // requires all three); an exact repeat adds nothing.
-            if evidence.field.is_empty()
-                || evidence.quote.is_empty()
-                || evidence.source.is_empty()
-                || seen.contains(&evidence)
+            if evidence.field.is_empty() || evidence.quote.is_empty() || evidence.source.is_empty()
             {
                 continue;
             }
-            seen.insert(evidence.clone());
-            kept.push(evidence);
+            if kept.len() < MAX_EVIDENCE {
+                if !seen.contains(&evidence) {
+                    seen.insert(evidence.clone());
+                    kept.push(evidence);
+                }
+            } else if seen.insert(evidence) {
+                past_cap += 1;
+            }
         }
-        self.cap("/evidence", kept, MAX_EVIDENCE)
+        if past_cap > 0 {
+            self.found(
+                "/evidence",
+                FindingKind::TooManyItems {
+                    count: kept.len() + past_cap,
+                    max: MAX_EVIDENCE,
+                },
+            );
+        }
+        kept
     }
 
     fn cap<T>(&mut self, field: &str, mut items: Vec<T>, max: usize) -> Vec<T> {

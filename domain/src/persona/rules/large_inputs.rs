@@ -91,3 +91,22 @@ fn repeated_evidence_is_kept_once_in_its_first_place_among_thousands() {
     );
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
 }
+
+#[test]
+fn evidence_past_the_cap_is_counted_once_each_and_cut() {
+    let evidence = |n: usize| Evidence {
+        field: "skills".into(),
+        quote: format!("quote {n}"),
+        source: "block:0".into(),
+    };
+    // 120 distinct items, each twice, the repeats after all of them.
+    let items: Vec<Evidence> = (0..120).chain(0..120).map(evidence).collect();
+    let out = Persona::from_draft(PersonaDraft {
+        evidence: items,
+        ..named("Ada")
+    });
+    let first: Vec<Evidence> = (0..MAX_EVIDENCE).map(evidence).collect();
+    assert_eq!(out.persona.evidence(), first);
+    let messages: Vec<&str> = out.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(messages, ["evidence had 120 items; the first 50 were kept"]);
+}
