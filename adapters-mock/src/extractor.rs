@@ -39,10 +39,12 @@
 mod patterns;
 mod sentences;
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use persona_domain::limits::MAX_QUOTE_CHARS;
 use persona_domain::{Evidence, PersonaDraft, SourceBundle};
-use persona_ports::{ExtractFailure, Extraction, PersonaExtractor, Usage};
+use persona_ports::{ExtractFailure, Extraction, Offload, PersonaExtractor, Usage, offloaded};
 use regex::{Captures, Regex};
 
 use patterns::Splitter;
@@ -61,11 +63,22 @@ const MAX_QUOTES: usize = 3;
 /// each value came from, and a [`Usage`] of model `"mock"`, no tokens and one attempt. It never
 /// fails. The phrases it recognises are listed in this module's documentation.
 #[derive(Debug, Default, Clone)]
-pub struct MockExtractor;
+pub struct MockExtractor {
+    /// Where the reading runs; `None`: on the caller's task.
+    offload: Option<Offload>,
+}
 
 impl MockExtractor {
     pub fn new() -> Self {
-        Self
+        Self::default()
+    }
+
+    /// The same extractor, reading through `offload`: its CPU time grows with the material, like
+    /// a model's wait, but it would hold the async worker while it runs.
+    #[must_use]
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
     }
 }
 
@@ -76,8 +89,10 @@ impl PersonaExtractor for MockExtractor {
     }
 
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
+        let blocks = bundle.text_blocks().to_vec();
+        let draft = offloaded(self.offload.as_ref(), move || read(&blocks)).await;
         Ok(Extraction {
-            draft: read(bundle.text_blocks()),
+            draft,
             usage: Usage {
                 model: MODEL.into(),
                 prompt_tokens: 0,
@@ -96,6 +111,7 @@ fn read(blocks: &[String]) -> PersonaDraft {
     let mut reader = Reader {
         sentences: &sentences,
         evidence: Vec::new(),
+        cited: HashSet::new(),
     };
     let text = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
 
@@ -135,13 +151,17 @@ fn read(blocks: &[String]) -> PersonaDraft {
 struct Reader<'s, 'a> {
     sentences: &'s [Sentence<'a>],
     evidence: Vec<Evidence>,
+    /// The evidence already recorded (field, quote, block), so a repeat is found by hashing, not
+    /// by a scan of every earlier one (a block of many matches in one sentence cites the same
+    /// evidence many times); the quotes are slices of the blocks, so this copies no text.
+    cited: HashSet<(&'static str, &'a str, usize)>,
 }
 
-impl Reader<'_, '_> {
+impl<'a> Reader<'_, 'a> {
     /// The first value a pattern finds, trying each pattern over the whole text before the next.
     fn first<T>(
         &mut self,
-        field: &str,
+        field: &'static str,
         patterns: &[&Regex],
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
@@ -150,7 +170,7 @@ impl Reader<'_, '_> {
             for sentence in sentences {
                 for captures in pattern.captures_iter(sentence.text) {
                     if let Some(value) = value_of(&captures).and_then(|v| parse(v.trim())) {
-                        self.cite(field, sentence, &captures[0]);
+                        self.cite(field, sentence, matched(&captures));
                         return Some(value);
                     }
                 }
@@ -160,9 +180,12 @@ impl Reader<'_, '_> {
     }
 
     /// Every item the patterns find, in reading order, each once (ignoring case).
-    fn list(&mut self, field: &str, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
+    fn list(&mut self, field: &'static str, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
         let sentences = self.sentences;
         let mut items: Vec<String> = Vec::new();
+        // The lower-case form of every kept item: one hash lookup per item instead of a
+        // comparison with every kept one, which made a list of 20,000 items take a minute.
+        let mut kept: HashSet<String> = HashSet::new();
         for sentence in sentences {
             for (pattern, split) in patterns {
                 for captures in pattern.captures_iter(sentence.text) {
@@ -171,12 +194,11 @@ impl Reader<'_, '_> {
                         continue;
                     }
                     for item in found {
-                        let lower = item.to_lowercase();
-                        if !items.iter().any(|kept| kept.to_lowercase() == lower) {
+                        if kept.insert(item.to_lowercase()) {
                             items.push(item);
                         }
                     }
-                    self.cite(field, sentence, &captures[0]);
+                    self.cite(field, sentence, matched(&captures));
                 }
             }
         }
@@ -199,7 +221,7 @@ impl Reader<'_, '_> {
         let chosen: Vec<&Sentence<'_>> = sentences
             .iter()
             .filter(|s| patterns::FIRST_PERSON.is_match(s.text))
-            .filter(|s| s.text.chars().count() <= MAX_QUOTE_CHARS)
+            .filter(|s| fits_quote(s.text))
             .take(MAX_QUOTES)
             .collect();
         for sentence in &chosen {
@@ -211,26 +233,36 @@ impl Reader<'_, '_> {
     /// Records that `field` was read from `sentence`. The quote is the whole sentence, or, when
     /// the sentence is too long for a quote, the matched words: either way a verbatim slice of
     /// the block.
-    fn cite(&mut self, field: &str, sentence: &Sentence<'_>, matched: &str) {
-        let quote = if sentence.text.chars().count() <= MAX_QUOTE_CHARS {
+    fn cite(&mut self, field: &'static str, sentence: &Sentence<'a>, matched: &'a str) {
+        let quote = if fits_quote(sentence.text) {
             sentence.text
         } else {
             prefix(matched, MAX_QUOTE_CHARS)
         };
-        let evidence = Evidence {
-            field: field.to_owned(),
-            quote: quote.to_owned(),
-            source: format!("block:{}", sentence.block),
-        };
-        if !self.evidence.contains(&evidence) {
-            self.evidence.push(evidence);
+        if self.cited.insert((field, quote, sentence.block)) {
+            self.evidence.push(Evidence {
+                field: field.to_owned(),
+                quote: quote.to_owned(),
+                source: format!("block:{}", sentence.block),
+            });
         }
     }
+}
+
+/// The whole text a pattern matched, as a slice of the sentence.
+fn matched<'t>(captures: &Captures<'t>) -> &'t str {
+    captures.get(0).map_or("", |m| m.as_str())
 }
 
 /// The value a pattern captured: its first capture group that took part in the match.
 fn value_of<'t>(captures: &Captures<'t>) -> Option<&'t str> {
     captures.iter().skip(1).flatten().next().map(|m| m.as_str())
+}
+
+/// Whether `s` has at most [`MAX_QUOTE_CHARS`] characters. It reads at most that many, not the
+/// whole text: a sentence of 100,000 characters with thousands of matches is cited once per match.
+fn fits_quote(s: &str) -> bool {
+    s.chars().nth(MAX_QUOTE_CHARS).is_none()
 }
 
 /// The first `max` characters of `s`, as a slice of it.

@@ -141,6 +141,7 @@ pub(crate) fn read<T: JsonBody>(request: &Request) -> Result<T, ApiError> {
             ),
         )
     })?;
+    crate::bounds::check(&value)?;
     let details: Vec<Detail> = T::validator()
         .iter_errors(&value)
         .take(MAX_DETAILS)

@@ -20,6 +20,7 @@
 //! - [`signing`]: grounding signatures (signed on process, verified on save).
 
 pub mod body;
+mod bounds;
 pub mod cors;
 pub mod dto;
 pub mod error;
@@ -36,8 +37,10 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use persona_domain::{GroundingKey, PersonaId, SourceBundle, StoredPersona, Violation};
-use persona_ports::{Persona, PersonaService};
+use persona_domain::{
+    Grounding, GroundingKey, PersonaId, SourceBundle, SourceCounts, StoredPersona, Violation,
+};
+use persona_ports::{Offload, Persona, PersonaService, offloaded};
 use serde::Serialize;
 use serde_json::json;
 use tracing::{Instrument, info, info_span, warn};
@@ -61,6 +64,8 @@ pub struct Api {
     limits: Arc<limits::RateLimits>,
     sleep: Option<Sleep>,
     signatures: signing::Signatures,
+    /// Where a body is read and checked; `None`: on the request's task.
+    offload: Option<Offload>,
 }
 
 impl std::fmt::Debug for Api {
@@ -107,7 +112,17 @@ impl Api {
             limits,
             sleep: None,
             signatures: signing::Signatures::default(),
+            offload: None,
         }
+    }
+
+    /// Reads and checks request bodies through `offload` (the parse, the JSON Schema validation
+    /// and the domain's rules take CPU time that grows with the body), so that a large body
+    /// neither holds the async worker nor keeps the deadline from answering 504.
+    #[must_use]
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
     }
 
     /// Signs the grounding process-persona returns with `key`, and verifies on save what comes
@@ -298,23 +313,7 @@ impl Api {
     }
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
-        let body: ProcessRequest = body::read(request)?;
-        let bundle = SourceBundle::parse(&body.text_blocks, &body.links).map_err(|errors| {
-            let code = if errors.iter().all(|e| e.is_too_large()) {
-                ErrorCode::PayloadTooLarge
-            } else {
-                ErrorCode::InvalidRequest
-            };
-            let message = errors.first().map(ToString::to_string).unwrap_or_default();
-            let details = errors
-                .iter()
-                .map(|e| Detail {
-                    field: e.pointer(),
-                    message: e.to_string(),
-                })
-                .collect();
-            ApiError::new(code, message).with_details(details)
-        })?;
+        let bundle = self.on_body(request, read_bundle).await?;
         let processed = self.service.process(&bundle).await.map_err(|failure| {
             // A failed extraction still cost attempts and tokens; the request line says so.
             if let Some(usage) = &failure.usage {
@@ -340,30 +339,8 @@ impl Api {
     }
 
     async fn save(&self, request: &Request) -> Result<Answer, ApiError> {
-        let body: SaveRequest = body::read(request)?;
-        let persona = Persona::parse(body.persona).map_err(|violations| {
-            invalid_with(
-                "the persona breaks the rules; fix the fields listed in details",
-                "/persona",
-                violations,
-            )
-        })?;
-        let source = body
-            .source
-            .unwrap_or_default()
-            .check()
-            .map_err(|violations| {
-                invalid_with("source counts are out of range", "/source", violations)
-            })?;
-        let mut grounding = body.grounding;
+        let (persona, source, mut grounding) = self.on_body(request, read_save).await?;
         if let Some(grounding) = &mut grounding {
-            grounding.check(&persona).map_err(|violations| {
-                invalid_with(
-                    "the grounding does not fit the persona; fix or leave out the fields listed in details",
-                    "/grounding",
-                    violations,
-                )
-            })?;
             self.signatures.verify(grounding, &persona)?;
         }
         let saved = self.service.save(persona, source, grounding).await?;
@@ -371,6 +348,18 @@ impl Api {
             id: saved.id().clone(),
             metadata: saved.metadata().clone(),
         }))
+    }
+
+    /// `read(request)`, through the offload when there is one (with a copy of the request, as
+    /// the job may outlive this task when the deadline passes).
+    async fn on_body<T: Send + 'static>(&self, request: &Request, read: fn(&Request) -> T) -> T {
+        match &self.offload {
+            None => read(request),
+            Some(offload) => {
+                let request = request.clone();
+                offloaded(Some(offload), move || read(&request)).await
+            }
+        }
     }
 
     async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
@@ -390,6 +379,58 @@ impl Api {
             metadata: stored.metadata().clone(),
         }))
     }
+}
+
+/// The bundle a process-persona body holds: the body read and validated, then the domain's
+/// input rules.
+fn read_bundle(request: &Request) -> Result<SourceBundle, ApiError> {
+    let body: ProcessRequest = body::read(request)?;
+    SourceBundle::parse(&body.text_blocks, &body.links).map_err(|errors| {
+        let code = if errors.iter().all(|e| e.is_too_large()) {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::InvalidRequest
+        };
+        let message = errors.first().map(ToString::to_string).unwrap_or_default();
+        let details = errors
+            .iter()
+            .map(|e| Detail {
+                field: e.pointer(),
+                message: e.to_string(),
+            })
+            .collect();
+        ApiError::new(code, message).with_details(details)
+    })
+}
+
+/// What a save-persona body asks to keep, once the persona, the source counts and the grounding
+/// have passed their checks.
+fn read_save(request: &Request) -> Result<(Persona, SourceCounts, Option<Grounding>), ApiError> {
+    let body: SaveRequest = body::read(request)?;
+    let persona = Persona::parse(body.persona).map_err(|violations| {
+        invalid_with(
+            "the persona breaks the rules; fix the fields listed in details",
+            "/persona",
+            violations,
+        )
+    })?;
+    let source = body
+        .source
+        .unwrap_or_default()
+        .check()
+        .map_err(|violations| {
+            invalid_with("source counts are out of range", "/source", violations)
+        })?;
+    if let Some(grounding) = &body.grounding {
+        grounding.check(&persona).map_err(|violations| {
+            invalid_with(
+                "the grounding does not fit the persona; fix or leave out the fields listed in details",
+                "/grounding",
+                violations,
+            )
+        })?;
+    }
+    Ok((persona, source, body.grounding))
 }
 
 /// Headers on every answer: it is JSON for scripts, never a page to render, frame or sniff.
@@ -561,5 +602,7 @@ fn sanitised_method(method: &str) -> &str {
     }
 }
 
+#[cfg(test)]
+mod offload_tests;
 #[cfg(test)]
 mod tests;

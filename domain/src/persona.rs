@@ -49,7 +49,7 @@ pub struct PersonaDraft {
 }
 
 /// A quote from the source that supports one field of the persona.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     /// The persona field the quote supports, e.g. `occupation` or `interests`.

@@ -3,6 +3,7 @@
 //!
 //! The targets themselves live in `fuzz_targets/`; `README.md` lists each one's invariants.
 
+pub mod adversarial;
 pub mod echo;
 pub mod input;
 pub mod persona;

@@ -4,17 +4,20 @@
 //! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
 //! - [`IdTag`]: the only form of a persona id that a log line may carry.
+//! - [`Offload`]: where the CPU-heavy steps run, supplied by the front door's runtime.
 //!
 //! This crate knows no vendor, no HTTP and no runtime: adapters implement the traits, front doors
 //! call the service.
 
 mod extractor;
 mod id_tag;
+mod offload;
 mod service;
 mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
 pub use id_tag::IdTag;
+pub use offload::{Job, JobDone, Offload, offloaded};
 pub use service::{PersonaService, Processed};
 pub use store::{PersonaStore, StoreError};
 

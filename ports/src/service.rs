@@ -11,6 +11,7 @@ use tracing::{info, warn};
 
 use crate::IdTag;
 use crate::extractor::{ExtractFailure, PersonaExtractor, Usage};
+use crate::offload::{Offload, offloaded};
 use crate::store::{PersonaStore, StoreError};
 
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
@@ -23,6 +24,8 @@ pub struct PersonaService {
     extractor: Arc<dyn PersonaExtractor>,
     store: Arc<dyn PersonaStore>,
     grounding: GroundingMode,
+    /// Where the rules and the grounding run; `None`: on the caller's task.
+    offload: Option<Offload>,
 }
 
 /// The outcome of processing: a checked persona, what the source supports in it, what the rules
@@ -46,7 +49,16 @@ impl PersonaService {
             extractor,
             store,
             grounding: GroundingMode::default(),
+            offload: None,
         }
+    }
+
+    /// The same service, running the rules and the grounding of a processed persona through
+    /// `offload` (they take CPU time that grows with the source).
+    #[must_use]
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = Some(offload);
+        self
     }
 
     /// The same service, grounding processed personas in `mode`.
@@ -101,9 +113,16 @@ impl PersonaService {
                 return Err(failure);
             }
         };
-        let normalised = Persona::from_draft(extraction.draft);
-        let grounded = ground(normalised.persona, bundle, self.grounding);
-        let mut warnings = normalised.warnings;
+        let (draft, mode, source) = (extraction.draft, self.grounding, bundle.clone());
+        let (normalised_warnings, grounded) = offloaded(self.offload.as_ref(), move || {
+            let normalised = Persona::from_draft(draft);
+            (
+                normalised.warnings,
+                ground(normalised.persona, &source, mode),
+            )
+        })
+        .await;
+        let mut warnings = normalised_warnings;
         warnings.extend(grounded.warnings);
         let counts = grounded.grounding.counts;
         info!(

@@ -2,6 +2,7 @@
 //!
 //! Free of any web framework: both front doors build their adapters here, the same way.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -10,8 +11,9 @@ use persona_adapters_mock::{MemoryStore, MockExtractor};
 use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor, OpenAiSettings};
 use persona_adapters_supabase::{ConnectError, SupabaseSettings, SupabaseStore};
 use persona_api::{Api, ApiSettings};
-use persona_ports::{PersonaExtractor, PersonaService, PersonaStore};
+use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore};
 use thiserror::Error;
+use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use crate::config::{Config, MockStore};
@@ -45,9 +47,10 @@ pub enum WiringError {
 /// When an adapter cannot be built: a bad OpenAI setting, a Supabase server that cannot be used
 /// (unreachable, wrong key, public bucket), or a data folder that cannot be opened.
 pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
-    let (extractor, model) = extractor(config)?;
+    let offload = offload();
+    let (extractor, model) = extractor(config, &offload)?;
     let (store, bucket) = store(config).await?;
-    Ok(assemble(config, extractor, model, store, bucket))
+    Ok(assemble(config, offload, extractor, model, store, bucket))
 }
 
 /// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty
@@ -58,14 +61,16 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
 ///
 /// When the extractor cannot be built (a bad OpenAI setting).
 pub fn build_api_in_memory(config: &Config) -> Result<Api, WiringError> {
-    let (extractor, model) = extractor(config)?;
+    let offload = offload();
+    let (extractor, model) = extractor(config, &offload)?;
     let store = Arc::new(MemoryStore::new());
-    Ok(assemble(config, extractor, model, store, None))
+    Ok(assemble(config, offload, extractor, model, store, None))
 }
 
 /// The API over the chosen adapters; logs which ones run.
 fn assemble(
     config: &Config,
+    offload: Offload,
     extractor: Arc<dyn PersonaExtractor>,
     model: Option<String>,
     store: Arc<dyn PersonaStore>,
@@ -81,7 +86,9 @@ fn assemble(
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
-    let service = PersonaService::new(extractor, store).with_grounding(config.grounding);
+    let service = PersonaService::new(extractor, store)
+        .with_grounding(config.grounding)
+        .with_offload(offload.clone());
     let api = Api::new(
         service,
         ApiSettings {
@@ -95,19 +102,54 @@ fn assemble(
     );
     api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline))))
         .with_signatures(config.signing.key(), config.signing.policy)
+        .with_offload(offload)
+}
+
+/// The CPU-heavy steps (reading bodies, the mock's reading, rules, grounding) on tokio's blocking
+/// threads, at most one per core at a time: the async workers stay free for other requests
+/// (health answers while large bodies are read), and a request waiting for its turn still meets
+/// its deadline. A job whose request gave up keeps its turn until it ends: CPU work cannot be
+/// interrupted, but every step is bounded, so it ends soon.
+fn offload() -> Offload {
+    let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
+    let turns = Arc::new(Semaphore::new(cores));
+    Offload::new(move |job| {
+        let turns = Arc::clone(&turns);
+        Box::pin(async move {
+            let turn = turns
+                .acquire_owned()
+                .await
+                .expect("the offload's semaphore is never closed");
+            let ran = tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                job();
+            })
+            .await;
+            // A job that panicked panics here, on the request's task, as it would have inline.
+            if let Err(error) = ran
+                && error.is_panic()
+            {
+                std::panic::resume_unwind(error.into_panic());
+            }
+        })
+    })
 }
 
 /// The extractor, and the model it asks (`None` for the mock).
-fn extractor(config: &Config) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
+fn extractor(
+    config: &Config,
+    offload: &Offload,
+) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
     let openai = &config.openai;
+    let mock = || MockExtractor::new().with_offload(offload.clone());
     if config.mock_mode {
-        return Ok((Arc::new(MockExtractor::new()), None));
+        return Ok((Arc::new(mock()), None));
     }
     if !openai.is_configured() {
         warn!(
             "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: process-persona uses the MOCK extractor, which reads simple phrases and calls no model"
         );
-        return Ok((Arc::new(MockExtractor::new()), None));
+        return Ok((Arc::new(mock()), None));
     }
     let mut settings = OpenAiSettings {
         api_key: openai.api_key.clone(),

@@ -14,7 +14,7 @@ fn bundle(blocks: &[&str]) -> SourceBundle {
 }
 
 async fn extract(blocks: &[&str]) -> PersonaDraft {
-    MockExtractor
+    MockExtractor::new()
         .extract(&bundle(blocks))
         .await
         .expect("the mock never fails")
@@ -117,8 +117,8 @@ async fn an_explicit_name_wins_over_i_am() {
 #[tokio::test]
 async fn the_same_bundle_gives_the_same_extraction() {
     let bundle = bundle(&[MAYA, "I value honesty. I'm curious and patient."]);
-    let first = MockExtractor.extract(&bundle).await.expect("ok");
-    let second = MockExtractor.extract(&bundle).await.expect("ok");
+    let first = MockExtractor::new().extract(&bundle).await.expect("ok");
+    let second = MockExtractor::new().extract(&bundle).await.expect("ok");
     assert_eq!(first, second);
 }
 
@@ -201,6 +201,49 @@ async fn list_items_are_kept_once_ignoring_case() {
 }
 
 #[tokio::test]
+async fn a_list_of_thousands_keeps_each_item_once_in_its_first_spelling_and_place() {
+    let words: Vec<String> = (0..5_000).map(|n| format!("skill{n}")).collect();
+    let block = format!("Skills: Jazz, {}, JAZZ, jazz, SKILL7", words.join(", "));
+    let draft = extract(&[&block]).await;
+    assert_eq!(draft.skills.len(), 5_001);
+    assert_eq!(draft.skills[..3], strings(&["Jazz", "skill0", "skill1"]));
+    assert_eq!(draft.skills.last().map(String::as_str), Some("skill4999"));
+}
+
+#[tokio::test]
+async fn a_long_sentence_with_many_matches_cites_each_match_once() {
+    // One sentence over the quote limit, 2,000 alike matches ("I can cook and I", the list
+    // ending at "and I"): each is cited by its own words, so the evidence holds it once.
+    let block = "I can cook and I can sing, ".repeat(2_000);
+    let draft = extract(&[&block]).await;
+    let skills: Vec<&Evidence> = draft
+        .evidence
+        .iter()
+        .filter(|e| e.field == "skills")
+        .collect();
+    assert_eq!(skills, [&evidence("skills", "I can cook and I", 0)]);
+    assert_eq!(draft.skills, strings(&["cook"]));
+}
+
+#[tokio::test]
+async fn an_offloaded_reading_gives_the_same_draft() {
+    let jobs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&jobs);
+    let offload = Offload::new(move |job| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        job();
+        Box::pin(std::future::ready(()))
+    });
+    let offloaded = MockExtractor::new()
+        .with_offload(offload)
+        .extract(&bundle(&[MAYA]))
+        .await
+        .expect("the mock never fails");
+    assert_eq!(offloaded.draft, extract(&[MAYA]).await);
+    assert_eq!(jobs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn a_stated_communication_style_is_the_phrase() {
     let draft = extract(&["I prefer short, direct communication over email."]).await;
     assert_eq!(
@@ -224,11 +267,11 @@ async fn the_first_person_sample_needs_no_repair() {
 
 #[tokio::test]
 async fn usage_is_the_mock_model_with_no_tokens_and_one_attempt() {
-    let extraction = MockExtractor
+    let extraction = MockExtractor::new()
         .extract(&bundle(&["Hello."]))
         .await
         .expect("ok");
-    assert_eq!(MockExtractor.name(), "mock");
+    assert_eq!(MockExtractor::new().name(), "mock");
     assert_eq!(
         extraction.usage,
         Usage {
@@ -243,7 +286,7 @@ async fn usage_is_the_mock_model_with_no_tokens_and_one_attempt() {
 /// The persona the service would answer for `blocks`, grounded in them.
 async fn grounded(blocks: &[&str]) -> persona_domain::Grounded {
     let bundle = bundle(blocks);
-    let draft = MockExtractor
+    let draft = MockExtractor::new()
         .extract(&bundle)
         .await
         .expect("the mock never fails")

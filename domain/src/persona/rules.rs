@@ -11,7 +11,9 @@
 //! Model output also gets list hygiene: an item that nearly repeats an earlier one of its list
 //! (one contains the other word for word, they differ only in case and punctuation, or one is the
 //! other with its ending repeated, as in "hiking" and "hikinggg") is dropped, with a warning. A
-//! client's save keeps such items: "Python" and "Python scripting" may both be meant.
+//! client's save keeps such items: "Python" and "Python scripting" may both be meant. Near
+//! repeats are looked for only until a list holds [`MAX_LIST_ITEMS`] items: the rest is cut
+//! anyway, and it bounds the comparisons per item, whatever the length of the list.
 //!
 //! Messages name fields and sizes, never values: they travel in responses and logs.
 
@@ -289,22 +291,31 @@ impl Normaliser {
     }
 
     fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        self.text_at(|| field.to_owned(), value, max)
+    }
+
+    /// [`Self::text`] with the field's pointer made only when a finding needs it: a draft can
+    /// hold tens of thousands of list items and evidence quotes.
+    fn text_at(&mut self, field: impl FnOnce() -> String, value: &str, max: usize) -> String {
         let value = collapse_whitespace(value);
         if is_blank(&value) {
             if !value.is_empty() {
-                self.found(field, FindingKind::InvisibleOnly);
+                self.findings.push(Finding {
+                    field: field(),
+                    kind: FindingKind::InvisibleOnly,
+                });
             }
             return String::new();
         }
         match truncated(&value, max) {
             Some(cut) => {
-                self.found(
-                    field,
-                    FindingKind::Truncated {
+                self.findings.push(Finding {
+                    field: field(),
+                    kind: FindingKind::Truncated {
                         chars: char_count(&value),
                         max,
                     },
-                );
+                });
                 cut
             }
             None => value,
@@ -324,8 +335,8 @@ impl Normaliser {
         let mut duplicates = 0;
         let mut near = 0;
         for item in items {
-            let at = format!("{field}/{}", kept.len());
-            let item = self.text(&at, &item, max_chars);
+            let at = kept.len();
+            let item = self.text_at(|| format!("{field}/{at}"), &item, max_chars);
             if item.is_empty() {
                 continue;
             }
@@ -333,7 +344,10 @@ impl Normaliser {
                 duplicates += 1;
                 continue;
             }
-            if self.hygiene == Hygiene::CollapseNearRepeats {
+            // Near repeats are looked for only while the list is short enough to be kept whole:
+            // items past the cap are cut anyway, and comparing each of 20,000 items with every
+            // kept one took minutes. So at most MAX_LIST_ITEMS keys are compared with each item.
+            if self.hygiene == Hygiene::CollapseNearRepeats && kept.len() < MAX_LIST_ITEMS {
                 let key = RepeatKey::new(&item);
                 if kept_keys.iter().any(|k| k.nearly_repeats(&key)) {
                     near += 1;
@@ -362,33 +376,56 @@ impl Normaliser {
 
     fn evidence(&mut self, items: Vec<Evidence>) -> Vec<Evidence> {
         let mut kept: Vec<Evidence> = Vec::new();
+        // Repeats are found by hashing: a scan of every kept item per item is quadratic in a
+        // draft's evidence, which the source's sentences bound only loosely.
+        let mut seen: HashSet<Evidence> = HashSet::new();
+        // Distinct evidence past the cap: only its number is reported, so it is moved into
+        // `seen` instead of being copied and kept for the cut.
+        let mut past_cap = 0;
         for item in items {
-            let at = format!("/evidence/{}", kept.len());
+            let at = kept.len() + past_cap;
             let evidence = Evidence {
-                field: self.text(
-                    &format!("{at}/field"),
+                field: self.text_at(
+                    || format!("/evidence/{at}/field"),
                     &item.field,
                     MAX_EVIDENCE_FIELD_CHARS,
                 ),
-                quote: self.text(&format!("{at}/quote"), &item.quote, MAX_QUOTE_CHARS),
-                source: self.text(
-                    &format!("{at}/source"),
+                quote: self.text_at(
+                    || format!("/evidence/{at}/quote"),
+                    &item.quote,
+                    MAX_QUOTE_CHARS,
+                ),
+                source: self.text_at(
+                    || format!("/evidence/{at}/source"),
                     &item.source,
                     MAX_EVIDENCE_SOURCE_CHARS,
                 ),
             };
             // Evidence without a field, a quote or a source supports nothing (the persona schema
             // requires all three); an exact repeat adds nothing.
-            if evidence.field.is_empty()
-                || evidence.quote.is_empty()
-                || evidence.source.is_empty()
-                || kept.contains(&evidence)
+            if evidence.field.is_empty() || evidence.quote.is_empty() || evidence.source.is_empty()
             {
                 continue;
             }
-            kept.push(evidence);
+            if kept.len() < MAX_EVIDENCE {
+                if !seen.contains(&evidence) {
+                    seen.insert(evidence.clone());
+                    kept.push(evidence);
+                }
+            } else if seen.insert(evidence) {
+                past_cap += 1;
+            }
         }
-        self.cap("/evidence", kept, MAX_EVIDENCE)
+        if past_cap > 0 {
+            self.found(
+                "/evidence",
+                FindingKind::TooManyItems {
+                    count: kept.len() + past_cap,
+                    max: MAX_EVIDENCE,
+                },
+            );
+        }
+        kept
     }
 
     fn cap<T>(&mut self, field: &str, mut items: Vec<T>, max: usize) -> Vec<T> {
@@ -475,5 +512,7 @@ fn repeats_ending(short: &str, long: &str) -> bool {
     })
 }
 
+#[cfg(test)]
+mod large_inputs;
 #[cfg(test)]
 mod tests;

@@ -298,3 +298,25 @@ fn fresh_ids_are_valid_and_distinct() {
     let ids: HashSet<PersonaId> = (0..1000).map(|_| fresh_id()).collect();
     assert_eq!(ids.len(), 1000);
 }
+
+#[tokio::test]
+async fn the_rules_and_the_grounding_run_through_the_offload_with_the_same_result() {
+    let jobs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&jobs);
+    let offload = crate::Offload::new(move |job| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let thread = std::thread::spawn(job);
+        Box::pin(async move { thread.join().expect("the job ends") })
+    });
+    let inline = service(extractor_of(ada_in_paris()), quiet_store())
+        .process(&bundle())
+        .await
+        .expect("processed");
+    let offloaded = service(extractor_of(ada_in_paris()), quiet_store())
+        .with_offload(offload)
+        .process(&bundle())
+        .await
+        .expect("processed");
+    assert_eq!(offloaded, inline);
+    assert_eq!(jobs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -181,7 +181,8 @@ function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Findin
         continue;
       }
       seen.add(key);
-      if (collapseNearRepeats) {
+      // As in Rust: near repeats are looked for only until the list is full (the rest is cut).
+      if (collapseNearRepeats && kept.length < MAX_LIST_ITEMS) {
         const repeatKey = repeatKeyOf(item);
         if (keptKeys.some((k) => nearlyRepeats(k, repeatKey))) {
           near++;
