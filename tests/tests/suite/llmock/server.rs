@@ -43,9 +43,14 @@ async fn process_persona_answers_a_valid_persona_from_the_model() {
         data["grounding"]["counts"],
         json!({"quoted": 0, "stated": 0, "inferred": 12, "fabricated_quotes": 1})
     );
-    assert_eq!(
-        data["grounding"]["fields"]["/name"],
-        json!({"status": "inferred"})
+    let name = &data["grounding"]["fields"]["/name"];
+    assert_eq!(name["status"], "inferred", "{name}");
+    // Signed like every entry, so a save can tell the server's finding from a client's claim.
+    assert!(
+        name["signature"]
+            .as_str()
+            .is_some_and(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{name}"
     );
     assert_eq!(data["persona"]["evidence"], json!([]));
     let health = app.get("/api/health").await;
