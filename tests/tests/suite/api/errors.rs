@@ -112,12 +112,7 @@ async fn empty_blocks_and_bad_links_are_400_with_details() {
         .process(&["fine", "   "], &["ftp://files.example", "not a url"])
         .await;
     assert_envelope(&answer, 400, "INVALID_REQUEST");
-    let fields: Vec<&str> = answer.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let fields = answer.detail_fields();
     assert_eq!(fields, ["/textBlocks/1", "/links/0", "/links/1"]);
 }
 

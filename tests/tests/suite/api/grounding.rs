@@ -224,12 +224,7 @@ async fn a_grounding_that_no_longer_fits_the_edited_persona_is_refused_naming_wh
         "{}",
         answer.body
     );
-    let fields: Vec<&str> = answer.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let fields = answer.detail_fields();
     assert_eq!(
         fields,
         [

@@ -83,6 +83,16 @@ impl Answer {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The `field` of each of an error envelope's details, in order.
+    pub fn detail_fields(&self) -> Vec<&str> {
+        self.body["error"]["details"]
+            .as_array()
+            .expect("details")
+            .iter()
+            .filter_map(|d| d["field"].as_str())
+            .collect()
+    }
+
     /// The error code of an error envelope.
     pub fn code(&self) -> &str {
         self.body["error"]["code"]
@@ -188,14 +198,19 @@ I live in Berlin. I love climbing, jazz and Korean cooking. I speak English and 
 /// A fake OpenAI whose every chat completion is `draft`; point `OPENAI_BASE_URL` at its
 /// `{uri}/v1`. It serves as long as the returned server lives.
 pub async fn fake_openai(draft: &PersonaDraft) -> MockServer {
+    fake_openai_answering(&serde_json::to_string(draft).expect("json")).await
+}
+
+/// A fake OpenAI whose every chat completion has `content` (costing 300 + 60 tokens); point
+/// `OPENAI_BASE_URL` at its `{uri}/v1`.
+pub async fn fake_openai_answering(content: &str) -> MockServer {
     let server = MockServer::start().await;
     let completion = json!({
         "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_760_000_000,
         "model": "gpt-4o-mini",
         "choices": [{
             "index": 0, "logprobs": null, "finish_reason": "stop",
-            "message": { "role": "assistant", "refusal": null,
-                         "content": serde_json::to_string(draft).expect("json") },
+            "message": { "role": "assistant", "refusal": null, "content": content },
         }],
         "usage": { "prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360 },
     });

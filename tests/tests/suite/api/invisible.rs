@@ -31,12 +31,7 @@ async fn a_save_refuses_a_name_or_any_string_of_invisible_characters_alone() {
         .save(&json!({ "name": INVISIBLE, "location": "Berlin", "skills": ["Rust", INVISIBLE] }))
         .await;
     assert_eq!(answer.status, 400, "{}", answer.body);
-    let fields: Vec<&str> = answer.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let fields = answer.detail_fields();
     assert_eq!(
         fields,
         ["/persona/name", "/persona/name", "/persona/skills/1"]

@@ -1,36 +1,15 @@
 //! The `request` log line reports what a request cost, failed extractions included.
 
-use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use serde_json::Value;
 
-use super::helpers::spawn_app;
+use super::helpers::{fake_openai_answering, spawn_app};
 use super::privacy::captured;
-
-/// A fake OpenAI whose every completion is text that is no persona, costing 300 + 60 tokens.
-async fn openai_answering_nonsense() -> MockServer {
-    let server = MockServer::start().await;
-    let completion = json!({
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_760_000_000,
-        "model": "gpt-4o-mini",
-        "choices": [{
-            "index": 0, "logprobs": null, "finish_reason": "stop",
-            "message": { "role": "assistant", "refusal": null, "content": "no persona here" },
-        }],
-        "usage": { "prompt_tokens": 300, "completion_tokens": 60, "total_tokens": 360 },
-    });
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(completion))
-        .mount(&server)
-        .await;
-    server
-}
 
 #[tokio::test]
 async fn a_failed_extraction_reports_its_attempts_and_tokens() {
     let logs = captured();
-    let openai = openai_answering_nonsense().await;
+    // Text that is no persona, on every call.
+    let openai = fake_openai_answering("no persona here").await;
     let app = spawn_app(&[
         ("OPENAI_BASE_URL", &format!("{}/v1", openai.uri())),
         ("OPENAI_API_KEY", "sk-test"),

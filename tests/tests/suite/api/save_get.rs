@@ -82,12 +82,7 @@ async fn a_persona_that_breaks_the_rules_is_refused_field_by_field() {
     let answer = app.save(&persona).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.code(), "INVALID_REQUEST");
-    let fields: Vec<&str> = answer.body["error"]["details"]
-        .as_array()
-        .expect("details")
-        .iter()
-        .filter_map(|d| d["field"].as_str())
-        .collect();
+    let fields = answer.detail_fields();
     assert_eq!(fields, ["/persona/name", "/persona/age", "/persona/traits"]);
     assert_eq!(
         std::fs::read_dir(&app.data_dir).expect("dir").count(),
