@@ -152,9 +152,9 @@ impl Api {
 
     /// Answers a request for a known operation (`None`: no operation lives at that path).
     ///
-    /// `HEAD` of a `GET` operation is answered as the `GET`, body included: HTTP's framing
-    /// leaves the body out on the wire (actix does; so does Netlify's proxy), and the
-    /// `content-length` it computes is then the `GET`'s, as RFC 9110 §9.3.2 asks.
+    /// `HEAD` of a `GET` operation is answered as the `GET`, body included: the front door's
+    /// framing leaves the body out (actix on the wire; the Netlify door, whose proxy response
+    /// knows no `HEAD`, itself), so the `content-length` is the `GET`'s, as RFC 9110 §9.3.2 asks.
     pub async fn handle_operation(
         &self,
         operation: Option<Operation>,
