@@ -15,6 +15,6 @@ pub mod site;
 pub mod startup;
 pub mod transport;
 
-pub use persona_wiring::{Config, telemetry};
+pub use persona_wiring::{Config, config, telemetry};
 pub use startup::Application;
 pub use transport::Transport;

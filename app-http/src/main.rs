@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use persona_app_http::config::logging_from_env;
 use persona_app_http::{Application, Config, telemetry};
 use tracing::error;
 
@@ -9,8 +10,13 @@ use tracing::error;
 async fn main() -> ExitCode {
     // A missing .env is normal; the environment may hold everything.
     let _ = dotenvy::dotenv();
-    telemetry::init();
-    let config = match Config::from_env() {
+    let config = Config::from_env();
+    telemetry::init(
+        &config
+            .as_ref()
+            .map_or_else(|_| logging_from_env(), |c| c.logging.clone()),
+    );
+    let config = match config {
         Ok(config) => config,
         Err(e) => {
             error!("configuration error: {e}");

@@ -31,6 +31,8 @@ pub mod response;
 use std::process::ExitCode;
 
 use lambda_http::{LambdaEvent, service_fn};
+use persona_wiring::Config;
+use persona_wiring::config::{ConfigError, logging_from_env};
 use serde_json::Value;
 use tracing::error;
 
@@ -42,7 +44,11 @@ pub use function::{DEFAULT_DATA_DIR, Function, StartError, config_from_lookup};
 /// Returns a failure when the function cannot start (an unknown name, a setting that cannot be
 /// understood, adapters that cannot be built) or the runtime fails; the reason is logged.
 pub fn run(name: &str) -> ExitCode {
-    persona_wiring::telemetry::init();
+    let config = config_from_lookup(|name| std::env::var(name).ok());
+    let logging = config
+        .as_ref()
+        .map_or_else(|_| logging_from_env(), |c| c.logging.clone());
+    persona_wiring::telemetry::init(&logging);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -53,11 +59,11 @@ pub fn run(name: &str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(name))
+    runtime.block_on(serve(name, config))
 }
 
-async fn serve(name: &str) -> ExitCode {
-    let function = match start(name).await {
+async fn serve(name: &str, config: Result<Config, ConfigError>) -> ExitCode {
+    let function = match start(name, config).await {
         Ok(function) => function,
         Err(e) => {
             error!(function = name, "cannot start: {e}");
@@ -80,9 +86,8 @@ async fn serve(name: &str) -> ExitCode {
     }
 }
 
-async fn start(name: &str) -> Result<Function, StartError> {
-    let config = config_from_lookup(|name| std::env::var(name).ok())?;
-    Function::build(name, &config).await
+async fn start(name: &str, config: Result<Config, ConfigError>) -> Result<Function, StartError> {
+    Function::build(name, &config?).await
 }
 
 #[cfg(test)]

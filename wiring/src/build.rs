@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use persona_adapters_fs::FsStore;
 use persona_adapters_mock::{MemoryStore, MockExtractor};
-use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor, OpenAiSettings};
-use persona_adapters_supabase::{ConnectError, SupabaseSettings, SupabaseStore};
+use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor};
+use persona_adapters_supabase::{ConnectError, SupabaseStore};
 use persona_api::{Api, ApiSettings};
 use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore};
 use thiserror::Error;
@@ -140,33 +140,19 @@ fn extractor(
     config: &Config,
     offload: &Offload,
 ) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
-    let openai = &config.openai;
     let mock = || MockExtractor::new().with_offload(offload.clone());
     if config.mock_mode {
         return Ok((Arc::new(mock()), None));
     }
-    if !openai.is_configured() {
+    if !config.openai_configured {
         warn!(
             "neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: process-persona uses the MOCK extractor, which reads simple phrases and calls no model"
         );
         return Ok((Arc::new(mock()), None));
     }
-    let mut settings = OpenAiSettings {
-        api_key: openai.api_key.clone(),
-        model: openai.model.clone(),
-        max_tokens: openai.max_tokens,
-        max_retries: openai.max_retries,
-        context_tokens: openai.context_tokens,
-        deadline: openai.deadline,
-        attempt_timeout: openai.attempt_timeout,
-        ..OpenAiSettings::default()
-    };
-    if let Some(base_url) = &openai.base_url {
-        settings.base_url.clone_from(base_url);
-    }
-    let extractor = OpenAiExtractor::new(settings)?;
+    let extractor = OpenAiExtractor::new(config.openai.clone())?;
     let limited = LimitedExtractor::new(Arc::new(extractor), config.llm_limit);
-    Ok((Arc::new(limited), Some(openai.model.clone())))
+    Ok((Arc::new(limited), Some(config.openai.model.clone())))
 }
 
 /// The store, and the bucket it writes to (`None` unless Supabase).
@@ -175,14 +161,7 @@ async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>
         return Ok((Arc::new(MemoryStore::with_samples()), None));
     }
     if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
-        let store = SupabaseStore::connect(SupabaseSettings {
-            url: supabase.url.clone(),
-            service_role_key: supabase.service_role_key.clone(),
-            bucket: config.supabase_bucket.clone(),
-            deadline: config.store_deadline,
-            ..SupabaseSettings::default()
-        })
-        .await?;
+        let store = SupabaseStore::connect(supabase.clone()).await?;
         let bucket = store.bucket().to_owned();
         return Ok((Arc::new(store), Some(bucket)));
     }

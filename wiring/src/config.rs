@@ -5,20 +5,28 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use persona_adapters_openai::OpenAiSettings;
+use persona_adapters_supabase::SupabaseSettings;
 use persona_api::{ClientAddress, CorsPolicy, RateLimitPolicy};
 use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
 
 use crate::signing::{SigningConfig, SigningConfigError};
+use crate::telemetry::{LogFormat, Logging};
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
+///
+/// The adapters' settings are the adapters' own types ([`OpenAiSettings`], [`SupabaseSettings`],
+/// [`Logging`]): their defaults are defined once, there, and a variable overrides one field.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `HOST` (default `127.0.0.1`; use `0.0.0.0` in a container).
     pub host: String,
     /// `PORT` (default 8080; 0 picks a free port).
     pub port: u16,
+    /// `LOG_FORMAT` and `RUST_LOG`: how the tracing subscriber writes, and what it keeps.
+    pub logging: Logging,
     /// `USE_MOCK_DATA` (or `NEXT_PUBLIC_USE_MOCK_DATA`): mock extractor and in-memory store.
     pub mock_mode: bool,
     /// Where mock mode keeps saved personas. Not read from the environment: the front door
@@ -30,18 +38,19 @@ pub struct Config {
     /// `ALLOWED_ORIGINS`: `*` or a comma-separated list; default any origin in mock mode, none
     /// otherwise.
     pub cors: CorsPolicy,
-    /// The LLM settings; used unless in mock mode.
-    pub openai: OpenAiConfig,
-    /// `SUPABASE_URL` and `SUPABASE_SERVICE_ROLE_KEY` (both or neither).
-    pub supabase: Option<SupabaseConfig>,
-    /// `SUPABASE_BUCKET` (default `personas`).
-    pub supabase_bucket: String,
+    /// The model's settings, read by [`openai_settings`]; used unless in mock mode, and only when
+    /// [`Config::openai_configured`].
+    pub openai: OpenAiSettings,
+    /// Whether a model is configured: `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set (local
+    /// servers need no key). Otherwise process-persona uses the mock extractor.
+    pub openai_configured: bool,
+    /// Supabase Storage: `SUPABASE_URL` and `SUPABASE_SERVICE_ROLE_KEY` (both or neither),
+    /// `SUPABASE_BUCKET` and `STORE_DEADLINE_MS` (the most one store operation may take,
+    /// retries included).
+    pub supabase: Option<SupabaseSettings>,
     /// `GROUNDING` (default `flag`): `flag` keeps values the source does not support and marks
     /// them `inferred`; `strict` removes them.
     pub grounding: GroundingMode,
-    /// `STORE_DEADLINE_MS` (default 10,000): the most one store operation may take, retries
-    /// included (Supabase).
-    pub store_deadline: Duration,
     /// `RATE_LIMIT_PER_MINUTE`, and where the client's address is read
     /// (`TRUSTED_CLIENT_IP_HEADER`, `TRUSTED_PROXY_HOPS`).
     pub rate_limits: RateLimitPolicy,
@@ -76,6 +85,16 @@ pub struct LlmLimit {
     pub max_waiting: u32,
 }
 
+impl Default for LlmLimit {
+    fn default() -> Self {
+        Self {
+            max_concurrency: 8,
+            queue_timeout: Duration::from_secs(10),
+            max_waiting: 256,
+        }
+    }
+}
+
 /// The store behind mock mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MockStore {
@@ -83,42 +102,6 @@ pub enum MockStore {
     Memory,
     /// The file store in `PERSONA_DATA_DIR`.
     Files,
-}
-
-/// How to reach an OpenAI-compatible model.
-#[derive(Debug, Clone)]
-pub struct OpenAiConfig {
-    /// `OPENAI_API_KEY`.
-    pub api_key: Option<SecretString>,
-    /// `OPENAI_BASE_URL` (default `https://api.openai.com/v1`).
-    pub base_url: Option<String>,
-    /// `OPENAI_MODEL` (default `gpt-4o-mini`).
-    pub model: String,
-    /// `MAX_TOKENS` (default 2000): the completion budget.
-    pub max_tokens: u32,
-    /// `OPENAI_MAX_RETRIES` (default 2).
-    pub max_retries: u32,
-    /// `OPENAI_CONTEXT_TOKENS` (default 128,000): the model's context window.
-    pub context_tokens: u32,
-    /// `PROCESS_DEADLINE_MS` (default 25,000): the most a process-persona request may take.
-    pub deadline: Duration,
-    /// `OPENAI_TIMEOUT_MS`: the most one HTTP call may take, so a hung call leaves time for a
-    /// retry (default: whatever is left of the deadline).
-    pub attempt_timeout: Option<Duration>,
-}
-
-impl OpenAiConfig {
-    /// Whether an LLM is configured: a key, or a base URL (local servers need no key).
-    pub fn is_configured(&self) -> bool {
-        self.api_key.is_some() || self.base_url.is_some()
-    }
-}
-
-/// Where Supabase Storage is, and the key that opens it.
-#[derive(Debug, Clone)]
-pub struct SupabaseConfig {
-    pub url: String,
-    pub service_role_key: SecretString,
 }
 
 /// A setting that cannot be understood; names the variable and what it takes.
@@ -181,7 +164,7 @@ impl Config {
     ///
     /// A [`ConfigError`] naming the first variable that cannot be understood.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(env)
     }
 
     /// Reads the settings through `lookup` (the environment, or a map in tests). Empty values
@@ -191,11 +174,7 @@ impl Config {
     ///
     /// A [`ConfigError`] naming the first variable that cannot be understood.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = &trimmed(lookup);
         let mock_mode = match (get("USE_MOCK_DATA"), get("NEXT_PUBLIC_USE_MOCK_DATA")) {
             (Some(v), _) => parse_bool("USE_MOCK_DATA", &v)?,
             (None, Some(v)) => parse_bool("NEXT_PUBLIC_USE_MOCK_DATA", &v)?,
@@ -210,43 +189,18 @@ impl Config {
             None if mock_mode => CorsPolicy::AnyOrigin,
             None => CorsPolicy::Origins(Vec::new()),
         };
-        let number = |name: &'static str, default: u32, min: u32, max: u32| {
-            get(name).map_or(Ok(default), |v| parse_number(name, &v, min, max))
-        };
-        let openai = OpenAiConfig {
-            api_key: get("OPENAI_API_KEY").map(SecretString::from),
-            base_url: get("OPENAI_BASE_URL"),
-            model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".to_owned()),
-            max_tokens: number("MAX_TOKENS", 2_000, 16, 100_000)?,
-            max_retries: number("OPENAI_MAX_RETRIES", 2, 0, 10)?,
-            context_tokens: number("OPENAI_CONTEXT_TOKENS", 128_000, 1_024, 10_000_000)?,
-            deadline: Duration::from_millis(
-                number("PROCESS_DEADLINE_MS", 25_000, 1_000, 600_000)?.into(),
-            ),
-            attempt_timeout: get("OPENAI_TIMEOUT_MS")
-                .map(|v| parse_number("OPENAI_TIMEOUT_MS", &v, 100, 600_000))
-                .transpose()?
-                .map(|ms| Duration::from_millis(ms.into())),
-        };
-        let millis = |name: &'static str, default: u32, min: u32, max: u32| {
-            number(name, default, min, max).map(|ms| Duration::from_millis(ms.into()))
-        };
+        let openai = openai_settings(get)?;
         // Unset, the request deadline makes room for a raised model deadline rather than
         // refusing to start; an explicit pair that cannot work is still refused below.
         let derived = DEFAULT_REQUEST_DEADLINE.max(openai.deadline + REQUEST_DEADLINE_MARGIN);
-        let request_deadline = match get("REQUEST_DEADLINE_MS") {
-            Some(v) => Duration::from_millis(
-                parse_number("REQUEST_DEADLINE_MS", &v, 1_000, 900_000)?.into(),
-            ),
-            None => derived,
-        };
+        let request_deadline = millis(get, "REQUEST_DEADLINE_MS", derived, 1_000, 900_000)?;
         if openai.deadline >= request_deadline {
             return Err(ConfigError::DeadlineOrder {
                 process_ms: openai.deadline.as_millis(),
                 request_ms: request_deadline.as_millis(),
             });
         }
-        let client_address = client_address(&get)?;
+        let client_address = client_address(get)?;
         let rate_limits = RateLimitPolicy {
             client_address,
             ..match get("RATE_LIMIT_PER_MINUTE") {
@@ -254,10 +208,11 @@ impl Config {
                 None => RateLimitPolicy::default(),
             }
         };
+        let limit = LlmLimit::default();
         let llm_limit = LlmLimit {
-            max_concurrency: number("LLM_MAX_CONCURRENCY", 8, 1, 10_000)?,
-            queue_timeout: millis("LLM_QUEUE_TIMEOUT_MS", 10_000, 0, 600_000)?,
-            max_waiting: number("LLM_MAX_WAITING", 256, 0, 100_000)?,
+            max_concurrency: number(get, "LLM_MAX_CONCURRENCY", limit.max_concurrency, 1, 10_000)?,
+            queue_timeout: millis(get, "LLM_QUEUE_TIMEOUT_MS", limit.queue_timeout, 0, 600_000)?,
+            max_waiting: number(get, "LLM_MAX_WAITING", limit.max_waiting, 0, 100_000)?,
         };
         let grounding = match get("GROUNDING") {
             Some(mode) => mode.parse().map_err(|_| ConfigError::NotOneOf {
@@ -266,40 +221,18 @@ impl Config {
             })?,
             None => GroundingMode::Flag,
         };
-        let supabase = match (
-            get("SUPABASE_URL"),
-            get("SUPABASE_SERVICE_ROLE_KEY").map(SecretString::from),
-        ) {
-            (Some(url), Some(service_role_key)) => Some(SupabaseConfig {
-                url,
-                service_role_key,
-            }),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(ConfigError::Incomplete {
-                    set: "SUPABASE_URL",
-                    missing: "SUPABASE_SERVICE_ROLE_KEY",
-                });
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError::Incomplete {
-                    set: "SUPABASE_SERVICE_ROLE_KEY",
-                    missing: "SUPABASE_URL",
-                });
-            }
-        };
         Ok(Self {
             host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port,
+            logging: logging(get),
             mock_mode,
             mock_store: MockStore::Memory,
             data_dir: get("PERSONA_DATA_DIR")
                 .map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             cors,
+            openai_configured: get("OPENAI_API_KEY").is_some() || get("OPENAI_BASE_URL").is_some(),
             openai,
-            supabase,
-            supabase_bucket: get("SUPABASE_BUCKET").unwrap_or_else(|| "personas".to_owned()),
-            store_deadline: millis("STORE_DEADLINE_MS", 10_000, 100, 600_000)?,
+            supabase: supabase_settings(get)?,
             rate_limits,
             request_deadline,
             llm_limit,
@@ -307,6 +240,120 @@ impl Config {
             signing: SigningConfig::from_lookup(get)?,
         })
     }
+}
+
+/// `LOG_FORMAT` and `RUST_LOG` from the process environment: what a front door logs with when
+/// the rest of the configuration cannot be read (these two cannot be wrong).
+pub fn logging_from_env() -> Logging {
+    logging(&trimmed(env))
+}
+
+/// `LOG_FORMAT` (`json`, or text for anything else) and `RUST_LOG` (the filter).
+fn logging(get: &impl Fn(&str) -> Option<String>) -> Logging {
+    Logging {
+        format: LogFormat::parse(get("LOG_FORMAT").as_deref()),
+        filter: get("RUST_LOG"),
+    }
+}
+
+/// The model's settings: every `OPENAI_*` variable, `MAX_TOKENS` and `PROCESS_DEADLINE_MS` over
+/// the adapter's own defaults. A new OpenAI setting is read here and nowhere else.
+fn openai_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OpenAiSettings, ConfigError> {
+    let default = OpenAiSettings::default();
+    Ok(OpenAiSettings {
+        api_key: get("OPENAI_API_KEY").map(SecretString::from),
+        base_url: get("OPENAI_BASE_URL").unwrap_or(default.base_url),
+        model: get("OPENAI_MODEL").unwrap_or(default.model),
+        max_tokens: number(get, "MAX_TOKENS", default.max_tokens, 16, 100_000)?,
+        max_retries: number(get, "OPENAI_MAX_RETRIES", default.max_retries, 0, 10)?,
+        context_tokens: number(
+            get,
+            "OPENAI_CONTEXT_TOKENS",
+            default.context_tokens,
+            1_024,
+            10_000_000,
+        )?,
+        deadline: millis(get, "PROCESS_DEADLINE_MS", default.deadline, 1_000, 600_000)?,
+        attempt_timeout: match get("OPENAI_TIMEOUT_MS") {
+            Some(v) => Some(as_millis(parse_number(
+                "OPENAI_TIMEOUT_MS",
+                &v,
+                100,
+                600_000,
+            )?)),
+            None => default.attempt_timeout,
+        },
+    })
+}
+
+/// Supabase Storage's settings over the adapter's own defaults, or `None` when neither the URL
+/// nor the key is set. The bucket and the deadline are checked either way, so a bad value is
+/// refused before the day Supabase is turned on.
+fn supabase_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SupabaseSettings>, ConfigError> {
+    let default = SupabaseSettings::default();
+    let bucket = get("SUPABASE_BUCKET").unwrap_or(default.bucket.clone());
+    let deadline = millis(get, "STORE_DEADLINE_MS", default.deadline, 100, 600_000)?;
+    match (get("SUPABASE_URL"), get("SUPABASE_SERVICE_ROLE_KEY")) {
+        (Some(url), Some(key)) => Ok(Some(SupabaseSettings {
+            url,
+            service_role_key: SecretString::from(key),
+            bucket,
+            deadline,
+            ..default
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::Incomplete {
+            set: "SUPABASE_URL",
+            missing: "SUPABASE_SERVICE_ROLE_KEY",
+        }),
+        (None, Some(_)) => Err(ConfigError::Incomplete {
+            set: "SUPABASE_SERVICE_ROLE_KEY",
+            missing: "SUPABASE_URL",
+        }),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// `lookup` with values trimmed and empty values as unset.
+fn trimmed(lookup: impl Fn(&str) -> Option<String>) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The whole number `name` holds, within `min..=max`, or `default` when unset.
+fn number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    get(name).map_or(Ok(default), |v| parse_number(name, &v, min, max))
+}
+
+/// The milliseconds `name` holds, within `min..=max`, or `default` when unset.
+fn millis(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+    min: u32,
+    max: u32,
+) -> Result<Duration, ConfigError> {
+    get(name).map_or(Ok(default), |v| {
+        parse_number(name, &v, min, max).map(as_millis)
+    })
+}
+
+fn as_millis(ms: u32) -> Duration {
+    Duration::from_millis(ms.into())
 }
 
 /// Where the rate limits read the client's address. `TRUST_PROXY_HEADERS=true` is refused with

@@ -14,20 +14,27 @@ use tracing_subscriber::EnvFilter;
 /// sent: the Lambda runtime writes each raw event (body, query with the persona id, headers).
 const QUIET_BELOW_TRACE: [&str; 1] = ["lambda_runtime::layers::api_response"];
 
+/// How the subscriber writes and filters; read with the rest of the configuration
+/// ([`crate::Config::logging`]). The default is text at `info`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Logging {
+    /// `LOG_FORMAT`.
+    pub format: LogFormat,
+    /// `RUST_LOG`: an `EnvFilter` directive; `None` (or one that does not parse) is `info`.
+    pub filter: Option<String>,
+}
+
 /// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LogFormat {
+    #[default]
     Text,
     Json,
 }
 
 impl LogFormat {
-    /// `LOG_FORMAT`: `json`, or text for anything else (unset included).
-    pub fn from_env() -> Self {
-        Self::parse(std::env::var("LOG_FORMAT").ok().as_deref())
-    }
-
-    fn parse(value: Option<&str>) -> Self {
+    /// `LOG_FORMAT`'s value: `json` (any case), or text for anything else (unset included).
+    pub fn parse(value: Option<&str>) -> Self {
         match value.map(str::trim) {
             Some(v) if v.eq_ignore_ascii_case("json") => Self::Json,
             _ => Self::Text,
@@ -35,19 +42,13 @@ impl LogFormat {
     }
 }
 
-/// Installs the subscriber in the format `LOG_FORMAT` names. Does nothing when one is already
-/// installed (tests build several apps in one process).
-pub fn init() {
-    init_with(LogFormat::from_env());
-}
-
-/// Installs the subscriber in `format`.
-pub fn init_with(format: LogFormat) {
-    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
+/// Installs the subscriber `logging` describes. Does nothing when one is already installed
+/// (tests build several apps in one process).
+pub fn init(logging: &Logging) {
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter(logging.filter.as_deref()))
         .with_target(false);
-    let _ = match format {
+    let _ = match logging.format {
         LogFormat::Json => builder
             .json()
             .with_current_span(true)

@@ -46,7 +46,7 @@ const STRAY: &[(&str, &str)] = &[
 fn mock_mode_ignores_every_model_and_store_setting_of_the_environment() {
     let config = config(&mock(), env(STRAY)).expect("config");
     assert!(config.mock_mode);
-    assert!(config.openai.api_key.is_none() && config.openai.base_url.is_none());
+    assert!(!config.openai_configured && config.openai.api_key.is_none());
     assert!(config.supabase.is_none());
 }
 
@@ -54,10 +54,7 @@ fn mock_mode_ignores_every_model_and_store_setting_of_the_environment() {
 fn an_endpoint_takes_its_url_and_model_from_the_flags_and_its_key_from_the_environment() {
     let config = config(&endpoint(Some("llama3.1")), env(STRAY)).expect("config");
     assert!(!config.mock_mode);
-    assert_eq!(
-        config.openai.base_url.as_deref(),
-        Some("http://127.0.0.1:11434/v1")
-    );
+    assert_eq!(config.openai.base_url, "http://127.0.0.1:11434/v1");
     assert_eq!(config.openai.model, "llama3.1");
     assert!(config.openai.api_key.is_some());
     assert_eq!(config.openai.max_tokens, 3000);

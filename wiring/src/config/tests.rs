@@ -21,19 +21,27 @@ fn defaults_need_no_variable() {
     );
     assert_eq!(c.data_dir, PathBuf::from("./data"));
     assert_eq!(c.cors, CorsPolicy::Origins(vec![]));
-    assert!(!c.openai.is_configured());
+    assert!(!c.openai_configured);
+    assert_eq!(c.logging, Logging::default());
     assert_eq!(
         (
+            c.openai.base_url.as_str(),
             c.openai.model.as_str(),
             c.openai.max_tokens,
             c.openai.max_retries,
             c.openai.context_tokens,
             c.openai.deadline,
         ),
-        ("gpt-4o-mini", 2_000, 2, 128_000, Duration::from_secs(25))
+        (
+            "https://api.openai.com/v1",
+            "gpt-4o-mini",
+            2_000,
+            2,
+            128_000,
+            Duration::from_secs(25)
+        )
     );
     assert!(c.supabase.is_none());
-    assert_eq!(c.supabase_bucket, "personas");
     assert_eq!(c.grounding, GroundingMode::Flag);
 }
 
@@ -58,7 +66,6 @@ fn hardening_defaults_and_overrides() {
     let c = config(&[]).expect("config");
     assert_eq!(c.rate_limits, RateLimitPolicy::default());
     assert_eq!(c.request_deadline, Duration::from_secs(30));
-    assert_eq!(c.store_deadline, Duration::from_secs(10));
     assert_eq!(c.openai.attempt_timeout, None);
     assert_eq!(
         c.llm_limit,
@@ -156,7 +163,8 @@ fn a_raised_process_deadline_alone_gets_a_request_deadline_that_fits() {
 #[test]
 fn a_base_url_alone_configures_the_llm() {
     let c = config(&[("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")]).expect("config");
-    assert!(c.openai.is_configured() && c.openai.api_key.is_none());
+    assert!(c.openai_configured && c.openai.api_key.is_none());
+    assert_eq!(c.openai.base_url, "http://127.0.0.1:11434/v1");
 }
 
 #[test]
@@ -205,8 +213,11 @@ fn half_a_supabase_configuration_is_refused() {
         ("SUPABASE_BUCKET", "team-personas"),
     ])
     .expect("config");
-    assert_eq!(c.supabase.expect("supabase").url, "https://x.supabase.co");
-    assert_eq!(c.supabase_bucket, "team-personas");
+    let supabase = c.supabase.expect("supabase");
+    assert_eq!(
+        (supabase.url.as_str(), supabase.bucket.as_str()),
+        ("https://x.supabase.co", "team-personas")
+    );
 }
 
 #[test]
@@ -277,4 +288,51 @@ fn debug_never_shows_a_key() {
         !shown.contains("very-secret") && !shown.contains("eyJsecret"),
         "{shown}"
     );
+}
+
+#[test]
+fn supabase_takes_the_adapters_defaults_and_each_override() {
+    let both = [
+        ("SUPABASE_URL", "https://x.supabase.co"),
+        ("SUPABASE_SERVICE_ROLE_KEY", "k"),
+    ];
+    let c = config(&both).expect("config");
+    let supabase = c.supabase.expect("supabase");
+    let default = SupabaseSettings::default();
+    assert_eq!(
+        (
+            supabase.bucket.as_str(),
+            supabase.deadline,
+            supabase.max_retries
+        ),
+        ("personas", Duration::from_secs(10), default.max_retries)
+    );
+    let c = config(&[both[0], both[1], ("STORE_DEADLINE_MS", "2500")]).expect("config");
+    assert_eq!(
+        c.supabase.expect("supabase").deadline,
+        Duration::from_millis(2500)
+    );
+    // Without Supabase the deadline is still checked, so a bad one is named at once.
+    assert_eq!(
+        config(&[("STORE_DEADLINE_MS", "5")]).err(),
+        Some(ConfigError::NotANumber {
+            name: "STORE_DEADLINE_MS",
+            min: 100,
+            max: 600_000
+        })
+    );
+}
+
+#[test]
+fn the_log_settings_are_read_with_the_rest() {
+    let c = config(&[("LOG_FORMAT", " JSON "), ("RUST_LOG", "persona=debug")]).expect("config");
+    assert_eq!(
+        c.logging,
+        Logging {
+            format: LogFormat::Json,
+            filter: Some("persona=debug".into())
+        }
+    );
+    let c = config(&[("LOG_FORMAT", "text"), ("RUST_LOG", "  ")]).expect("config");
+    assert_eq!(c.logging, Logging::default());
 }

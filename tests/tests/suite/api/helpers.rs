@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use persona_app_http::config::logging_from_env;
 use persona_app_http::startup::ServerHandle;
 use persona_app_http::{Application, Config, Transport, telemetry};
 use persona_domain::PersonaDraft;
@@ -44,7 +45,7 @@ pub async fn spawn_app_in(data_dir: &Path, vars: &[(&str, &str)]) -> TestApp {
 
 async fn spawn(data_dir: &Path, vars: &[(&str, &str)], transport: Transport) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        telemetry::init();
+        telemetry::init(&logging_from_env());
     }
     let mut map: HashMap<String, String> = HashMap::from([
         ("HOST".into(), "127.0.0.1".into()),
