@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, Refusal};
 
 /// The most entries any list or object of a request body may hold.
 pub(crate) const MAX_ENTRIES: usize = 1_000;
@@ -18,13 +18,11 @@ pub(crate) const MAX_ENTRIES: usize = 1_000;
 pub(crate) fn check(value: &Value) -> Result<(), ApiError> {
     let largest = largest(value);
     if largest > MAX_ENTRIES {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!(
-                "the body holds a list or object of {largest} entries; none in this API takes \
-                 more than {MAX_ENTRIES} (textBlocks and links take at most 50 each)"
-            ),
-        ));
+        return Err(Refusal::TooManyEntries {
+            largest,
+            max: MAX_ENTRIES,
+        }
+        .into());
     }
     Ok(())
 }
@@ -55,6 +53,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn lists_and_objects_up_to_the_bound_pass_at_any_depth() {

@@ -1,13 +1,24 @@
-//! The API's errors: codes, statuses, and the one mapping from port errors to them.
+//! The API's errors: codes and their statuses, and the one mapping from every failure to them.
 //!
-//! Messages are written for a person and are fixed or built from sizes and field names only:
-//! never a key, a stack trace, an internal path or the user's text. A 5xx logs its cause here.
+//! - [`ApiError`]: an error answer before it becomes an envelope; [`ErrorCode`] fixes its status
+//!   and whether a retry may help.
+//! - [`request`]: what is wrong with the request ([`Refusal`], and what a front door could not
+//!   read): route, method, rate limit, deadline, body, id, the domain's input errors and
+//!   violations, signatures.
+//! - [`upstream`]: the port errors, `ExtractError` and `StoreError`.
+//!
+//! Nothing else builds an `ApiError` from a code. Messages are written for a person and are
+//! fixed or built from sizes and field names only: never a key, a stack trace, an internal path
+//! or the user's text. A 5xx logs its cause here.
+
+mod request;
+mod upstream;
 
 use std::time::Duration;
 
-use persona_ports::{ExtractError, StoreError};
 use serde::Serialize;
-use tracing::{error, warn};
+
+pub(crate) use request::{Part, Refusal};
 
 /// The wait a store outage suggests (`Retry-After`): the stores retry within their own deadline
 /// first, so an outage that reaches the client is rarely over in less.
@@ -61,7 +72,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         let (status, retryable) = match code {
             ErrorCode::InvalidRequest | ErrorCode::InvalidId => (400, false),
             ErrorCode::NotFound => (404, false),
@@ -107,130 +118,6 @@ impl ApiError {
             ErrorCode::Internal,
             "something went wrong on our side; the request id helps us find out what",
         )
-    }
-}
-
-impl From<ExtractError> for ApiError {
-    fn from(e: ExtractError) -> Self {
-        match e {
-            ExtractError::RateLimited { retry_after } => {
-                warn!(error = %e, "extractor rate limited");
-                let mut api = Self::new(
-                    ErrorCode::RateLimited,
-                    "the persona model is busy; try again shortly",
-                );
-                api.retry_after = retry_after;
-                api
-            }
-            ExtractError::Timeout => {
-                warn!(error = %e, "extractor timed out");
-                Self::new(
-                    ErrorCode::UpstreamTimeout,
-                    "the persona model did not answer in time; try again",
-                )
-            }
-            ExtractError::Unavailable { retryable, .. } => {
-                error!(error = %e, "extractor unavailable");
-                let api = Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "the persona model is unavailable right now",
-                );
-                if retryable { api } else { api.permanent() }
-            }
-            ExtractError::Refused => {
-                warn!("extractor refused the material");
-                Self::new(
-                    ErrorCode::Refused,
-                    "the persona model declined to process this material",
-                )
-            }
-            ExtractError::InvalidOutput { .. } => {
-                warn!(error = %e, "extractor output stayed invalid");
-                Self::new(
-                    ErrorCode::ExtractionFailed,
-                    "the persona model did not produce a valid persona; try again, or shorten or rephrase the material",
-                )
-            }
-            ExtractError::InputTooLong {
-                prompt_tokens,
-                limit,
-            } => Self::new(
-                ErrorCode::InputTooLong,
-                format!(
-                    "the material is about {prompt_tokens} tokens, over the model's limit of {limit} by {}; shorten it or split it across requests",
-                    prompt_tokens.saturating_sub(limit)
-                ),
-            ),
-            ExtractError::Misconfigured { .. } => {
-                error!(error = %e, "extractor misconfigured: check the key, model and base URL");
-                Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "the persona model rejected this service's configuration (key, model or address); the operator must fix it",
-                )
-                .permanent()
-            }
-            ExtractError::QuotaExhausted => {
-                error!(error = %e, "extractor out of quota");
-                let mut api = Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "the LLM account behind this service is out of quota; the operator must add credit",
-                );
-                api.retryable = false;
-                api
-            }
-            ExtractError::Busy { retry_after } => {
-                warn!(error = %e, "no turn at the model");
-                let mut api = Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "the persona model is handling as many requests as it may; try again shortly",
-                );
-                api.retry_after = Some(retry_after);
-                api
-            }
-            ExtractError::Unexpected(_) => {
-                error!(error = %e, "extractor failed unexpectedly");
-                Self::internal()
-            }
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => {
-                Self::new(ErrorCode::NotFound, "no persona is saved under that id")
-            }
-            StoreError::TooLarge { size, max } => Self::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the persona document is {size} bytes; the store takes at most {max}"),
-            ),
-            StoreError::Unavailable {
-                retryable: true, ..
-            } => {
-                error!(error = %e, "store unavailable");
-                let mut api = Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "persona storage is unavailable right now; try again shortly",
-                );
-                api.retry_after = Some(STORE_RETRY_AFTER);
-                api
-            }
-            StoreError::Unavailable {
-                retryable: false, ..
-            } => {
-                error!(error = %e, "store refuses this service: check its permissions and settings");
-                Self::new(
-                    ErrorCode::UpstreamUnavailable,
-                    "persona storage refused this service (permissions or configuration); the operator must fix it",
-                )
-                .permanent()
-            }
-            StoreError::AlreadyExists | StoreError::Unexpected(_) => {
-                error!(error = %e, "store failed unexpectedly");
-                Self::internal()
-            }
-        }
     }
 }
 

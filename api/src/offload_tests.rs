@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use persona_domain::{PersonaId, SourceBundle, StoredPersona};
 use persona_ports::{
     ExtractError, ExtractFailure, Extraction, Offload, PersonaExtractor, PersonaStore, StoreError,
 };

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use persona_domain::{Grounding, GroundingKey, Persona};
 use tracing::info;
 
-use crate::error::{ApiError, Detail, ErrorCode};
+use crate::error::{ApiError, Detail, Refusal};
 
 /// At most this many unverified entries are listed in a refusal.
 const MAX_DETAILS: usize = 20;
@@ -109,13 +109,7 @@ impl Signatures {
         if details.is_empty() {
             return Ok(());
         }
-        Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "this server saves only grounding entries it signed: send each entry exactly as \
-             process-persona returned it (with its signature, for an unchanged value), and leave \
-             out the entries listed in details",
-        )
-        .with_details(details))
+        Err(Refusal::Unsigned(details).into())
     }
 }
 

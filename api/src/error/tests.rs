@@ -1,5 +1,7 @@
 //! The mapping from port errors: codes, statuses, retryability and what messages leave out.
 
+use persona_ports::{ExtractError, StoreError};
+
 use super::*;
 
 #[test]

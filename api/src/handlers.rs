@@ -1,0 +1,148 @@
+//! The handlers: one per operation, each reading its input, calling the [`PersonaService`] and
+//! shaping its data. Every failure is returned as it is (a port error, a [`Refusal`]) and
+//! becomes an answer in [`crate::error`].
+//!
+//! [`PersonaService`]: persona_ports::PersonaService
+
+use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona};
+use persona_ports::{Persona, offloaded};
+
+use crate::dto::{
+    GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData,
+};
+use crate::envelope::Answer;
+use crate::error::{ApiError, Part, Refusal};
+use crate::pipeline::Outcome;
+use crate::{Api, Operation, Request, body, openapi};
+
+impl Api {
+    /// The handler of `operation`, once the route, method and rate limit have passed.
+    pub(crate) async fn dispatch(
+        &self,
+        operation: Operation,
+        request: &Request,
+        log: &mut Outcome,
+    ) -> Result<Answer, ApiError> {
+        match operation {
+            Operation::ProcessPersona => {
+                log.adapter = Some(self.service.extractor_name());
+                self.process(request, log).await
+            }
+            Operation::SavePersona => {
+                log.adapter = Some(self.service.store_name());
+                self.save(request).await
+            }
+            Operation::GetPersona => {
+                log.adapter = Some(self.service.store_name());
+                self.get(request).await
+            }
+            Operation::Health => Ok(self.health()),
+            Operation::OpenApi => Ok(Answer::Document(&openapi::DOCUMENT)),
+            Operation::PersonaSchema => Ok(Answer::Document(&openapi::PERSONA_SCHEMA)),
+        }
+    }
+
+    fn health(&self) -> Answer {
+        Answer::ok(&HealthData {
+            status: "ok",
+            mode: if self.settings.mock_mode {
+                "mock"
+            } else {
+                "real"
+            },
+            extractor: self.service.extractor_name(),
+            store: self.service.store_name(),
+            model: self.settings.model.clone(),
+            bucket: self.settings.bucket.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+        })
+    }
+
+    async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
+        let bundle = self.on_body(request, read_bundle).await?;
+        let processed = self.service.process(&bundle).await.map_err(|failure| {
+            // A failed extraction still cost attempts and tokens; the request line says so.
+            if let Some(usage) = &failure.usage {
+                log.spent(usage);
+            }
+            failure.error
+        })?;
+        log.spent(&processed.usage);
+        let mut grounding = processed.grounding;
+        self.signatures.sign(&mut grounding, &processed.persona);
+        Ok(Answer::ok(&ProcessData {
+            persona: processed.persona,
+            warnings: processed.warnings,
+            grounding,
+            usage: UsageData {
+                model: processed.usage.model,
+                prompt_tokens: processed.usage.prompt_tokens,
+                completion_tokens: processed.usage.completion_tokens,
+                attempts: processed.usage.attempts,
+                cached: processed.cached,
+            },
+        }))
+    }
+
+    async fn save(&self, request: &Request) -> Result<Answer, ApiError> {
+        let (persona, source, mut grounding) = self.on_body(request, read_save).await?;
+        if let Some(grounding) = &mut grounding {
+            self.signatures.verify(grounding, &persona)?;
+        }
+        let saved = self.service.save(persona, source, grounding).await?;
+        Ok(Answer::created(&SaveData {
+            id: saved.id().clone(),
+            metadata: saved.metadata().clone(),
+        }))
+    }
+
+    async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
+        let raw = request.query_param("id").ok_or(Refusal::MissingId)?;
+        let id = PersonaId::parse(&raw).map_err(Refusal::BadId)?;
+        let stored: StoredPersona = self.service.get(&id).await?;
+        Ok(Answer::ok(&GetData {
+            id: stored.id().clone(),
+            persona: stored.persona().clone(),
+            grounding: stored.grounding().cloned(),
+            metadata: stored.metadata().clone(),
+        }))
+    }
+
+    /// `read(request)`, through the offload when there is one (with a copy of the request, as
+    /// the job may outlive this task when the deadline passes).
+    async fn on_body<T: Send + 'static>(&self, request: &Request, read: fn(&Request) -> T) -> T {
+        match &self.offload {
+            None => read(request),
+            Some(offload) => {
+                let request = request.clone();
+                offloaded(Some(offload), move || read(&request)).await
+            }
+        }
+    }
+}
+
+/// The bundle a process-persona body holds: the body read and validated, then the domain's
+/// input rules.
+fn read_bundle(request: &Request) -> Result<SourceBundle, ApiError> {
+    let body: ProcessRequest = body::read(request)?;
+    Ok(SourceBundle::parse(&body.text_blocks, &body.links).map_err(Refusal::Source)?)
+}
+
+/// What a save-persona body asks to keep, once the persona, the source counts and the grounding
+/// have passed their checks.
+fn read_save(request: &Request) -> Result<(Persona, SourceCounts, Option<Grounding>), ApiError> {
+    let body: SaveRequest = body::read(request)?;
+    let persona =
+        Persona::parse(body.persona).map_err(|v| Refusal::Violations(Part::Persona, v))?;
+    let source = body
+        .source
+        .unwrap_or_default()
+        .check()
+        .map_err(|v| Refusal::Violations(Part::Source, v))?;
+    if let Some(grounding) = &body.grounding {
+        grounding
+            .check(&persona)
+            .map_err(|v| Refusal::Violations(Part::Grounding, v))?;
+    }
+    Ok((persona, source, body.grounding))
+}
