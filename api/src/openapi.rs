@@ -10,9 +10,7 @@
 
 use std::sync::LazyLock;
 
-use schemars::JsonSchema;
-use schemars::generate::{SchemaGenerator, SchemaSettings};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::info::{InfoBuilder, LicenseBuilder};
@@ -23,11 +21,12 @@ use utoipa::openapi::path::{
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{ComponentsBuilder, OpenApiBuilder, PathsBuilder, Ref, Required};
 
-use crate::dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest};
-use crate::error::{Detail, ErrorCode};
 use crate::routes::Operation;
+
+mod schemas;
 
 /// The document, pretty-printed, generated once.
 pub static DOCUMENT: LazyLock<Vec<u8>> = LazyLock::new(|| pretty(&document()));
@@ -68,13 +67,23 @@ pub fn document() -> Value {
                      approved personas under unguessable ids. Every answer is an envelope: \
                      `{\"success\": true, \"data\": …}` or `{\"success\": false, \"error\": …}`.",
                 ))
-                .license(Some(LicenseBuilder::new().name("MIT").build())),
+                .license(Some(
+                    LicenseBuilder::new()
+                        .name("MIT")
+                        .identifier(Some("MIT"))
+                        .build(),
+                )),
         )
+        // Relative: the API answers wherever the document is served (a server, a Netlify site).
+        .servers(Some([ServerBuilder::new()
+            .url("/")
+            .description(Some("The origin that serves this document"))
+            .build()]))
         .paths(paths)
         .components(Some(components))
         .build();
     let mut document = serde_json::to_value(openapi).expect("an OpenAPI document serialises");
-    document["components"]["schemas"] = Value::Object(schemas());
+    document["components"]["schemas"] = Value::Object(schemas::schemas());
     fix_link_keys(&mut document);
     document
 }
@@ -164,6 +173,8 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
     let mut builder = OperationBuilder::new()
         .operation_id(Some(operation.name()))
         .summary(Some(summary))
+        // Every operation is public: an empty list says so (no list would mean "unspecified").
+        .securities(Some([]))
         .responses(responses.build());
     match operation {
         Operation::ProcessPersona => {
@@ -235,149 +246,6 @@ fn with_request_id(builder: ResponseBuilder) -> ResponseBuilder {
             ))
             .build(),
     )
-}
-
-// The bodies, as schemars sees them. These wrappers exist only to describe the envelope; the
-// API writes it with `json!` in `lib.rs`, and a test checks every answer against them.
-
-/// `{"success": true, "data": …}` of process-persona.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct ProcessResponse {
-    #[schemars(extend("const" = true))]
-    success: bool,
-    data: ProcessData,
-}
-
-/// `{"success": true, "data": …}` of save-persona.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct SaveResponse {
-    #[schemars(extend("const" = true))]
-    success: bool,
-    data: SaveData,
-}
-
-/// `{"success": true, "data": …}` of get-persona.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct GetResponse {
-    #[schemars(extend("const" = true))]
-    success: bool,
-    data: GetData,
-}
-
-/// `{"success": true, "data": …}` of health.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct HealthResponse {
-    #[schemars(extend("const" = true))]
-    success: bool,
-    data: HealthData,
-}
-
-/// `{"success": false, "error": …}`: every error answer.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct ErrorResponse {
-    #[schemars(extend("const" = false))]
-    success: bool,
-    error: ErrorBody,
-}
-
-/// What went wrong, for a person to read, and whether trying again can help.
-#[derive(JsonSchema)]
-#[allow(dead_code)]
-struct ErrorBody {
-    code: ErrorCode,
-    /// What to fix or what to do; never the text that was sent.
-    message: String,
-    /// The request's id, as in `x-request-id`.
-    request_id: String,
-    /// Whether the same request may succeed later.
-    retryable: bool,
-    /// One entry per problem in the request, when there are several.
-    details: Vec<Detail>,
-}
-
-/// Every named schema: request bodies as read (draft 2020-12, self-contained), answers as
-/// written (`$ref`s into `#/components/schemas`), and the two documents served as JSON.
-fn schemas() -> Map<String, Value> {
-    let mut schemas = Map::new();
-    // Request bodies are inlined: read with `serde(default)`, a type such as `Evidence` has
-    // optional fields in a request and required ones in an answer, so one name cannot serve both.
-    let mut settings = SchemaSettings::draft2020_12().for_deserialize();
-    settings.inline_subschemas = true;
-    let mut requests = generator(settings);
-    for (name, schema) in [
-        ("ProcessRequest", requests.subschema_for::<ProcessRequest>()),
-        ("SaveRequest", requests.subschema_for::<SaveRequest>()),
-    ] {
-        let mut schema = schema.to_value();
-        if name == "SaveRequest" {
-            // Save tidies empty strings and list items away rather than refusing them.
-            strip_minimums(&mut schema);
-        }
-        schemas.insert(name.into(), schema);
-    }
-    let mut answers = generator(SchemaSettings::draft2020_12().for_serialize());
-    add::<ProcessResponse>(&mut answers);
-    add::<SaveResponse>(&mut answers);
-    add::<GetResponse>(&mut answers);
-    add::<HealthResponse>(&mut answers);
-    add::<ErrorResponse>(&mut answers);
-    for mut generator in [requests, answers] {
-        for (name, schema) in generator.take_definitions(true) {
-            merge(&mut schemas, name, schema);
-        }
-    }
-    schemas.insert(
-        "OpenApiDocument".into(),
-        json!({ "type": "object", "description": "An OpenAPI 3.1 document." }),
-    );
-    schemas.insert(
-        "JsonSchemaDocument".into(),
-        json!({ "type": "object", "description": "A JSON Schema (draft 2020-12)." }),
-    );
-    schemas.sort_keys();
-    schemas
-}
-
-fn strip_minimums(node: &mut Value) {
-    match node {
-        Value::Object(map) => {
-            map.remove("minLength");
-            map.remove("minItems");
-            map.values_mut().for_each(strip_minimums);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_minimums),
-        _ => {}
-    }
-}
-
-fn generator(mut settings: SchemaSettings) -> SchemaGenerator {
-    settings.definitions_path = "/components/schemas".into();
-    settings.meta_schema = None;
-    settings.into_generator()
-}
-
-/// Registers `T` (and every type it names) with `generator`, under its own name.
-fn add<T: JsonSchema>(generator: &mut SchemaGenerator) {
-    generator.subschema_for::<T>();
-}
-
-/// Adds `schema` under `name`. A type read and written under one name must look the same both
-/// ways, or the document would be ambiguous.
-fn merge(schemas: &mut Map<String, Value>, name: String, schema: Value) {
-    match schemas.get(&name) {
-        Some(existing) => assert_eq!(
-            existing, &schema,
-            "schema {name} differs between request and answer; give one of them another name"
-        ),
-        None => {
-            schemas.insert(name, schema);
-        }
-    }
 }
 
 #[cfg(test)]

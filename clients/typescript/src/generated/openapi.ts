@@ -138,20 +138,11 @@ export interface components {
         };
         /** @description A quote from the source that supports one field of the persona. */
         Evidence: {
-            /**
-             * @description The persona field the quote supports, e.g. `occupation` or `interests`.
-             * @default
-             */
+            /** @description The persona field the quote supports, e.g. `occupation` or `interests`. */
             field: string;
-            /**
-             * @description The supporting words, verbatim from the source.
-             * @default
-             */
+            /** @description The supporting words, verbatim from the source. */
             quote: string;
-            /**
-             * @description Where the quote is: `block:N` for the N-th text block (from 0), or a link.
-             * @default
-             */
+            /** @description Where the quote is: `block:N` for the N-th text block (from 0), or a link. */
             source: string;
         };
         /** @description The grounding of one value. */
