@@ -38,7 +38,7 @@ pub struct Config {
     /// `ALLOWED_ORIGINS`: `*` or a comma-separated list; default any origin in mock mode, none
     /// otherwise.
     pub cors: CorsPolicy,
-    /// The model's settings, read by [`openai_settings`]; used unless in mock mode, and only when
+    /// The model's settings, read by `openai_settings`; used unless in mock mode, and only when
     /// [`Config::openai_configured`].
     pub openai: OpenAiSettings,
     /// Whether a model is configured: `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set (local
