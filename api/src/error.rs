@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use persona_ports::{ExtractError, StoreError};
+
+use crate::routes::Operation;
 use serde::Serialize;
 use tracing::{error, warn};
 
@@ -100,6 +102,32 @@ impl ApiError {
         self.status = 502;
         self.retryable = false;
         self
+    }
+
+    /// The per-client limiter's answer for `operation`: the client may try again after `wait`.
+    /// The mock's `RATE_LIMITED` scenario answers with this too, so the two cannot drift.
+    pub fn rate_limited(operation: Operation, wait: Duration) -> Self {
+        let mut e = Self::new(
+            ErrorCode::RateLimited,
+            format!(
+                "too many {} requests from this client; wait {} s and try again",
+                operation.name(),
+                wait.as_secs().max(1)
+            ),
+        );
+        e.retry_after = Some(wait);
+        e
+    }
+
+    /// The answer to a request that outlived its `deadline` (`REQUEST_DEADLINE_MS`).
+    pub fn deadline_passed(deadline: Duration) -> Self {
+        Self::new(
+            ErrorCode::UpstreamTimeout,
+            format!(
+                "the request took longer than {} ms; try again, perhaps with less material",
+                deadline.as_millis()
+            ),
+        )
     }
 
     pub(crate) fn internal() -> Self {

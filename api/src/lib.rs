@@ -18,6 +18,7 @@
 //! - [`limits`]: rate limits per client and operation.
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 //! - [`signing`]: grounding signatures (signed on process, verified on save).
+//! - [`scenario`]: mock mode's faults on purpose (`x-mock-scenario`, random faults and latency).
 
 pub mod body;
 mod bounds;
@@ -28,6 +29,7 @@ pub mod http;
 pub mod limits;
 pub mod openapi;
 pub mod routes;
+pub mod scenario;
 pub mod signing;
 pub mod unread;
 
@@ -51,6 +53,7 @@ pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
 pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
+pub use scenario::{Latency, MockFaults, Scenario};
 pub use signing::SignaturePolicy;
 pub use unread::ReadFailure;
 
@@ -66,6 +69,8 @@ pub struct Api {
     signatures: signing::Signatures,
     /// Where a body is read and checked; `None`: on the request's task.
     offload: Option<Offload>,
+    /// Mock mode's faults and latency ([`Api::with_mock_faults`]).
+    mock: scenario::Mock,
 }
 
 impl std::fmt::Debug for Api {
@@ -75,6 +80,7 @@ impl std::fmt::Debug for Api {
             .field("settings", &self.settings)
             .field("limits", &self.limits)
             .field("signatures", &self.signatures)
+            .field("mock", &self.mock)
             .field(
                 "deadline",
                 &self.sleep.as_ref().map(|_| self.settings.deadline),
@@ -113,6 +119,7 @@ impl Api {
             sleep: None,
             signatures: signing::Signatures::default(),
             offload: None,
+            mock: scenario::Mock::default(),
         }
     }
 
@@ -195,14 +202,11 @@ impl Api {
                 .await
                 .unwrap_or_else(|| {
                     let _entered = span.enter();
-                    warn!(deadline_ms = self.settings.deadline.as_millis(), "request deadline passed");
-                    Err(ApiError::new(
-                        ErrorCode::UpstreamTimeout,
-                        format!(
-                            "the request took longer than {} ms; try again, perhaps with less material",
-                            self.settings.deadline.as_millis()
-                        ),
-                    ))
+                    warn!(
+                        deadline_ms = self.settings.deadline.as_millis(),
+                        "request deadline passed"
+                    );
+                    Err(ApiError::deadline_passed(self.settings.deadline))
                 }),
         };
         let cache = match result {
@@ -218,7 +222,9 @@ impl Api {
         for (name, value) in SECURITY_HEADERS {
             response.set_header(name, value);
         }
-        self.settings.cors.apply(&request, &mut response);
+        self.settings
+            .cors
+            .apply(&request, &mut response, self.settings.mock_mode);
         info!(
             request_id = %request_id,
             method = %sanitised_method(&request.method),
@@ -259,16 +265,7 @@ impl Api {
             }
             Some(op) => {
                 if let Err(wait) = self.limits.check(op, request) {
-                    let mut e = ApiError::new(
-                        ErrorCode::RateLimited,
-                        format!(
-                            "too many {} requests from this client; wait {} s and try again",
-                            op.name(),
-                            wait.as_secs().max(1)
-                        ),
-                    );
-                    e.retry_after = Some(wait);
-                    return Err(e);
+                    return Err(ApiError::rate_limited(op, wait));
                 }
                 self.dispatch(op, request, log).await
             }
@@ -314,6 +311,8 @@ impl Api {
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
         let bundle = self.on_body(request, read_bundle).await?;
+        self.mock_scenario(Operation::ProcessPersona, request)
+            .await?;
         let processed = self.service.process(&bundle).await.map_err(|failure| {
             // A failed extraction still cost attempts and tokens; the request line says so.
             if let Some(usage) = &failure.usage {
@@ -343,6 +342,7 @@ impl Api {
         if let Some(grounding) = &mut grounding {
             self.signatures.verify(grounding, &persona)?;
         }
+        self.mock_scenario(Operation::SavePersona, request).await?;
         let saved = self.service.save(persona, source, grounding).await?;
         Ok(Answer::created(&SaveData {
             id: saved.id().clone(),
@@ -371,6 +371,7 @@ impl Api {
         })?;
         let id = PersonaId::parse(&raw)
             .map_err(|e| ApiError::new(ErrorCode::InvalidId, e.to_string()))?;
+        self.mock_scenario(Operation::GetPersona, request).await?;
         let stored: StoredPersona = self.service.get(&id).await?;
         Ok(Answer::ok(&GetData {
             id: stored.id().clone(),
