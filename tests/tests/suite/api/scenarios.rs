@@ -6,6 +6,7 @@ use persona_api::{Operation, Scenario};
 use serde_json::{Value, json};
 
 use super::helpers::{Answer, MAYA, TestApp, spawn_app};
+use super::privacy::captured;
 
 const MOCK: (&str, &str) = ("USE_MOCK_DATA", "true");
 
@@ -209,12 +210,39 @@ async fn a_name_that_is_unknown_or_does_not_apply_is_400_and_a_bad_body_comes_fi
 }
 
 #[tokio::test]
-async fn outside_mock_mode_the_header_is_ignored() {
+async fn outside_mock_mode_the_header_is_ignored_and_that_is_logged_once() {
+    let logs = captured();
     let app = spawn_app(&[]).await;
-    let answer = call(&app, Operation::GetPersona, Some("INTERNAL")).await;
-    assert_eq!((answer.status, answer.code()), (404, "NOT_FOUND"));
-    let answer = call(&app, Operation::GetPersona, Some("TEAPOT")).await;
-    assert_eq!(answer.status, 404);
+    for (id, name) in [("ignored-1", "INTERNAL"), ("ignored-2", "TEAPOT-7f3a")] {
+        let answer = app
+            .send(
+                app.client
+                    .get(app.url("/api/get-persona"))
+                    .query(&[("id", "AAAAAAAAAAAAAAAAAAAAA")])
+                    .header("x-request-id", id)
+                    .header("x-mock-scenario", name),
+            )
+            .await;
+        assert_eq!((answer.status, answer.code()), (404, "NOT_FOUND"), "{name}");
+    }
+    let logged = String::from_utf8(logs.lock().expect("lock").clone()).expect("utf8");
+    let warned: Vec<Value> = logged
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|l| {
+            l["fields"]["message"] == "x-mock-scenario ignored: the service is not in mock mode"
+        })
+        .filter(|l| {
+            ["ignored-1", "ignored-2"].contains(&l["span"]["request_id"].as_str().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0]["level"], "WARN");
+    assert_eq!(warned[0]["span"]["request_id"], "ignored-1");
+    assert!(
+        !logged.contains("TEAPOT-7f3a"),
+        "the header's value is never logged"
+    );
     app.stop().await;
 }
 
