@@ -86,4 +86,6 @@ async fn start(name: &str) -> Result<Function, StartError> {
 }
 
 #[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 mod tests;
