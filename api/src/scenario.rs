@@ -1,14 +1,10 @@
 //! A mock that fails on purpose, for frontend teams: in mock mode only, the `x-mock-scenario`
-//! header (or a random draw at `MOCK_FAULT_RATE`) chooses an outcome of process-, save- or
-//! get-persona, and `MOCK_LATENCY_MS` delays each answer.
-//!
-//! Each fault is built as the real path builds it: a port error through the one mapping
-//! ([`ApiError`]'s `From` impls), or the API's own limiter and deadline answers
-//! ([`ApiError::rate_limited`], [`ApiError::deadline_passed`]). Status, code, message,
-//! `retryable` and `Retry-After` are therefore the real service's, byte for byte.
-//!
-//! The crate has no runtime and no randomness: the delay uses the timer of
-//! [`Api::with_timer`], and the draws a [`Random`] source the composition root injects.
+//! header (or a draw at `MOCK_FAULT_RATE`) chooses an outcome of process-, save- or get-persona,
+//! and `MOCK_LATENCY_MS` delays each answer. Each fault is built as the real path builds it (a
+//! port error through the one mapping, or [`ApiError::rate_limited`] and
+//! [`ApiError::deadline_passed`]), so its status, code, message, `retryable` and `Retry-After`
+//! are the real service's. The delays use the timer of [`Api::with_timer`], the draws a
+//! [`Random`] source the composition root injects: this crate has no runtime, no randomness.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -237,12 +233,11 @@ impl Api {
             Some(value) => Some(Scenario::parse_for(value, operation)?),
             None => self.mock.random_fault(operation),
         };
-        let Some(scenario) = scenario else {
-            return Ok(());
-        };
-        match scenario.error(operation, self.settings.deadline) {
-            Some(error) => Err(error),
-            None => {
+        match scenario.map(|s| s.error(operation, self.settings.deadline)) {
+            None => Ok(()),
+            Some(Some(error)) => Err(error),
+            // `slow`: the service answers, late.
+            Some(None) => {
                 self.wait(SLOW_DELAY).await;
                 Ok(())
             }
