@@ -13,6 +13,9 @@ pub enum CorsPolicy {
 
 /// Request headers a browser may send on a cross-origin call.
 const ALLOWED_HEADERS: &str = "content-type, x-request-id";
+/// The same in mock mode, with the header that names a mock scenario
+/// ([`crate::scenario::HEADER`]): a browser preflights it before sending it.
+const MOCK_ALLOWED_HEADERS: &str = "content-type, x-request-id, x-mock-scenario";
 /// Response headers a browser script may read.
 const EXPOSED_HEADERS: &str = "x-request-id, retry-after";
 /// How long a browser may cache a preflight answer, in seconds.
@@ -43,8 +46,9 @@ impl CorsPolicy {
         }
     }
 
-    /// Adds the CORS headers that `request`'s origin earns to `response`.
-    pub(crate) fn apply(&self, request: &Request, response: &mut Response) {
+    /// Adds the CORS headers that `request`'s origin earns to `response` (in mock mode, a
+    /// preflight may also ask for `x-mock-scenario`).
+    pub(crate) fn apply(&self, request: &Request, response: &mut Response, mock_mode: bool) {
         if matches!(self, Self::Origins(_)) {
             response.set_header("vary", "origin");
         }
@@ -56,7 +60,12 @@ impl CorsPolicy {
         if request.method == "OPTIONS" && request.header("access-control-request-method").is_some()
         {
             response.set_header("access-control-allow-methods", "GET, POST, OPTIONS");
-            response.set_header("access-control-allow-headers", ALLOWED_HEADERS);
+            let headers = if mock_mode {
+                MOCK_ALLOWED_HEADERS
+            } else {
+                ALLOWED_HEADERS
+            };
+            response.set_header("access-control-allow-headers", headers);
             response.set_header("access-control-max-age", MAX_AGE);
         }
     }
@@ -85,6 +94,32 @@ mod tests {
             ])
         );
         assert_eq!(CorsPolicy::parse(""), CorsPolicy::Origins(vec![]));
+    }
+
+    #[test]
+    fn a_preflight_may_ask_for_the_scenario_header_in_mock_mode_only() {
+        let preflight = Request::new("OPTIONS", "/api/process-persona")
+            .with_header("origin", "https://a.example")
+            .with_header("access-control-request-method", "POST");
+        let allowed = |mock_mode| {
+            let mut response = Response {
+                status: 204,
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            CorsPolicy::AnyOrigin.apply(&preflight, &mut response, mock_mode);
+            response
+                .header("access-control-allow-headers")
+                .map(str::to_owned)
+        };
+        let mock = allowed(true).expect("preflight answered");
+        let real = allowed(false).expect("preflight answered");
+        assert!(
+            mock.split(", ").any(|h| h == crate::scenario::HEADER),
+            "{mock}"
+        );
+        assert!(!real.contains(crate::scenario::HEADER), "{real}");
+        assert_eq!(mock, format!("{real}, {}", crate::scenario::HEADER));
     }
 
     #[test]

@@ -60,6 +60,8 @@ impl Api {
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
         let bundle = self.on_body(request, read_bundle).await?;
+        self.mock_scenario(Operation::ProcessPersona, request)
+            .await?;
         let processed = self.service.process(&bundle).await.map_err(|failure| {
             // A failed extraction still cost attempts and tokens; the request line says so.
             if let Some(usage) = &failure.usage {
@@ -89,6 +91,7 @@ impl Api {
         if let Some(grounding) = &mut grounding {
             self.signatures.verify(grounding, &persona)?;
         }
+        self.mock_scenario(Operation::SavePersona, request).await?;
         let saved = self.service.save(persona, source, grounding).await?;
         Ok(Answer::created(&SaveData {
             id: saved.id().clone(),
@@ -99,6 +102,7 @@ impl Api {
     async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
         let raw = request.query_param("id").ok_or(Refusal::MissingId)?;
         let id = PersonaId::parse(&raw).map_err(Refusal::BadId)?;
+        self.mock_scenario(Operation::GetPersona, request).await?;
         let stored: StoredPersona = self.service.get(&id).await?;
         Ok(Answer::ok(&GetData {
             id: stored.id().clone(),

@@ -23,6 +23,7 @@
 //! - [`limits`]: rate limits per client and operation.
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 //! - [`signing`]: grounding signatures (signed on process, verified on save).
+//! - [`scenario`]: mock mode's faults on purpose (`x-mock-scenario`, random faults and latency).
 
 pub mod body;
 mod bounds;
@@ -36,6 +37,7 @@ pub mod limits;
 pub mod openapi;
 mod pipeline;
 pub mod routes;
+pub mod scenario;
 pub mod signing;
 pub mod unread;
 
@@ -53,6 +55,7 @@ pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
 pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
+pub use scenario::{Latency, MockFaults, Scenario};
 pub use signing::SignaturePolicy;
 pub use unread::ReadFailure;
 
@@ -66,6 +69,8 @@ pub struct Api {
     signatures: signing::Signatures,
     /// Where a body is read and checked; `None`: on the request's task.
     offload: Option<Offload>,
+    /// Mock mode's faults and latency ([`Api::with_mock_faults`]).
+    mock: scenario::Mock,
 }
 
 impl std::fmt::Debug for Api {
@@ -75,6 +80,7 @@ impl std::fmt::Debug for Api {
             .field("settings", &self.settings)
             .field("limits", &self.limits)
             .field("signatures", &self.signatures)
+            .field("mock", &self.mock)
             .field(
                 "deadline",
                 &self.sleep.as_ref().map(|_| self.settings.deadline),
@@ -113,6 +119,7 @@ impl Api {
             sleep: None,
             signatures: signing::Signatures::default(),
             offload: None,
+            mock: scenario::Mock::default(),
         }
     }
 

@@ -92,7 +92,9 @@ impl Api {
         for (name, value) in SECURITY_HEADERS {
             response.set_header(name, value);
         }
-        self.settings.cors.apply(&request, &mut response);
+        self.settings
+            .cors
+            .apply(&request, &mut response, self.settings.mock_mode);
         info!(
             request_id = %request_id,
             method = %sanitised_method(&request.method),

@@ -91,4 +91,6 @@ async fn start(name: &str, config: Result<Config, ConfigError>) -> Result<Functi
 }
 
 #[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 mod tests;

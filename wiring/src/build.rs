@@ -103,6 +103,7 @@ fn assemble(
     api.with_timer(Arc::new(|deadline| Box::pin(tokio::time::sleep(deadline))))
         .with_signatures(config.signing.key(), config.signing.policy)
         .with_offload(offload)
+        .with_mock_faults(config.mock_faults, Arc::new(rand::random::<f64>))
 }
 
 /// The CPU-heavy steps (reading bodies, the mock's reading, rules, grounding) on tokio's blocking
@@ -287,6 +288,27 @@ mod tests {
             .await;
         let body: Value = serde_json::from_slice(&answer.body).expect("json");
         assert_eq!(body["data"]["grounding"]["mode"], "strict", "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_mock_fault_rate_reaches_the_answers() {
+        let answer = |rate: &'static str| async move {
+            let config = Config::from_lookup(|name| match name {
+                "USE_MOCK_DATA" => Some("true".to_owned()),
+                "MOCK_FAULT_RATE" => Some(rate.to_owned()),
+                _ => None,
+            })
+            .expect("config");
+            let api = build_api(&config).await.expect("adapters build");
+            let get =
+                Request::new("GET", "/api/get-persona").with_query("id=AAAAAAAAAAAAAAAAAAAAA");
+            api.handle(get).await.status
+        };
+        // Every fault of get-persona is a 5xx or a 429; a persona never saved is a 404.
+        for _ in 0..5 {
+            assert!(matches!(answer("1").await, 429 | 500 | 503 | 504));
+            assert_eq!(answer("0").await, 404);
+        }
     }
 
     #[tokio::test]

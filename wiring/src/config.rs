@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use persona_adapters_openai::OpenAiSettings;
 use persona_adapters_supabase::SupabaseSettings;
-use persona_api::{ClientAddress, CorsPolicy, RateLimitPolicy};
+use persona_api::{ClientAddress, CorsPolicy, MockFaults, RateLimitPolicy};
 use persona_ports::GroundingMode;
 use secrecy::SecretString;
 use thiserror::Error;
@@ -62,6 +62,8 @@ pub struct Config {
     pub llm_limit: LlmLimit,
     /// `GROUNDING_SIGNING_KEY` and `GROUNDING_SIGNATURES`.
     pub signing: SigningConfig,
+    /// `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS` (mock mode only; none by default).
+    pub mock_faults: MockFaults,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -155,6 +157,15 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Signing(#[from] SigningConfigError),
+    #[error("{name} only works in mock mode (USE_MOCK_DATA=true); remove it, or turn mock mode on")]
+    MockOnly { name: &'static str },
+    #[error("MOCK_FAULT_RATE must be a number from 0 to 1 (0.2: about one request in five fails)")]
+    FaultRate,
+    #[error(
+        "MOCK_LATENCY_MS must be milliseconds, fixed (800) or a range (500..2500), each at most \
+         60000 and the first no more than the second"
+    )]
+    LatencyRange,
 }
 
 impl Config {
@@ -238,6 +249,7 @@ impl Config {
             llm_limit,
             grounding,
             signing: SigningConfig::from_lookup(get)?,
+            mock_faults: mock::mock_faults(&get, mock_mode)?,
         })
     }
 }
@@ -391,5 +403,6 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
+mod mock;
 #[cfg(test)]
 mod tests;

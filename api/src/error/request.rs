@@ -50,6 +50,10 @@ pub(crate) enum Refusal {
     Violations(Part, Vec<Violation>),
     /// Entries of a saved grounding no signature of this server holds for, under `require`.
     Unsigned(Vec<Detail>),
+    /// Mock mode's `x-mock-scenario` names no scenario; `names` lists them all.
+    UnknownScenario { names: Vec<&'static str> },
+    /// Mock mode's `x-mock-scenario` names a scenario of process-persona only.
+    ScenarioOfProcessOnly(&'static str),
 }
 
 /// The part of a save body a [`Refusal::Violations`] is about.
@@ -64,6 +68,16 @@ impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         let invalid = |message: &str| Self::new(ErrorCode::InvalidRequest, message);
         match refusal {
+            Refusal::UnknownScenario { names } => invalid(&format!(
+                "{} must be one of {}",
+                crate::scenario::HEADER,
+                names.join(", ")
+            )),
+            Refusal::ScenarioOfProcessOnly(name) => invalid(&format!(
+                "{} {name} applies to {} only",
+                crate::scenario::HEADER,
+                Operation::ProcessPersona.name()
+            )),
             Refusal::NoRoute => Self::new(
                 ErrorCode::NotFound,
                 "no such route; the API has POST /api/process-persona, POST /api/save-persona, \

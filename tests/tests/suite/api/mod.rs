@@ -15,6 +15,7 @@ mod proxy;
 mod raw;
 mod request_log;
 mod save_get;
+mod scenarios;
 mod signing;
 mod site;
 mod slow;

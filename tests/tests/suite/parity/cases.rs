@@ -133,6 +133,69 @@ pub fn calls() -> Vec<Call> {
             format!("\u{feff}{}", json!({ "persona": { "name": "Ada" } })),
         ),
     ]
+    .into_iter()
+    .chain(
+        SCENARIOS
+            .iter()
+            .map(|(what, operation, name)| scenario(what, operation, name)),
+    )
+    .collect()
+}
+
+/// Mock scenarios (`x-mock-scenario`), each on the operations it applies to. Left out: `slow`
+/// (it answers as the plain case does, three seconds later), and `UPSTREAM_TIMEOUT` on save and
+/// get, whose message names the request deadline, which is longer in a function (app-netlify's
+/// own tests check it there).
+const SCENARIOS: [(&str, &str, &str); 13] = [
+    (
+        "mock RATE_LIMITED on process",
+        "process-persona",
+        "RATE_LIMITED",
+    ),
+    ("mock RATE_LIMITED on save", "save-persona", "RATE_LIMITED"),
+    ("mock RATE_LIMITED on get", "get-persona", "RATE_LIMITED"),
+    (
+        "mock UPSTREAM_TIMEOUT on process",
+        "process-persona",
+        "UPSTREAM_TIMEOUT",
+    ),
+    (
+        "mock UPSTREAM_UNAVAILABLE on process",
+        "process-persona",
+        "UPSTREAM_UNAVAILABLE",
+    ),
+    (
+        "mock UPSTREAM_UNAVAILABLE on save",
+        "save-persona",
+        "UPSTREAM_UNAVAILABLE",
+    ),
+    (
+        "mock UPSTREAM_UNAVAILABLE on get",
+        "get-persona",
+        "UPSTREAM_UNAVAILABLE",
+    ),
+    (
+        "mock EXTRACTION_FAILED on process",
+        "process-persona",
+        "EXTRACTION_FAILED",
+    ),
+    ("mock REFUSED on process", "process-persona", "REFUSED"),
+    ("mock INTERNAL on process", "process-persona", "INTERNAL"),
+    ("mock INTERNAL on save", "save-persona", "INTERNAL"),
+    ("mock INTERNAL on get", "get-persona", "INTERNAL"),
+    ("mock REFUSED on save: 400", "save-persona", "REFUSED"),
+];
+
+/// A request to `operation` that passes every check, naming the scenario `name`.
+fn scenario(what: &'static str, operation: &'static str, name: &str) -> Call {
+    let call = match operation {
+        "get-persona" => Call::new(what, "GET", operation).query("id=AAAAAAAAAAAAAAAAAAAAA"),
+        "save-persona" => {
+            Call::new(what, "POST", operation).json(&json!({ "persona": { "name": "Ada" } }))
+        }
+        _ => Call::new(what, "POST", operation).json(&json!({ "textBlocks": [MAYA] })),
+    };
+    call.header("x-mock-scenario", name)
 }
 
 /// What a client sees of an answer, with what differs by nature set aside.
