@@ -8,7 +8,7 @@ use std::sync::Arc;
 use persona_adapters_fs::FsStore;
 use persona_adapters_mock::{MemoryStore, MockExtractor};
 use persona_ports::PersonaStore;
-use persona_tests::extractor_contract::{self as extractor, Capabilities};
+use persona_tests::extractor_contract as extractor;
 
 /// A store for one case, with what must outlive it (a temporary folder, a fake server); `None`
 /// when the case cannot run here (a real service that is not configured).
@@ -89,11 +89,6 @@ store_contract!(fs_store, files);
 mod mock_extractor {
     use super::*;
 
-    const CAPS: Capabilities = Capabilities {
-        deterministic: true,
-        verbatim_evidence: true,
-    };
-
     #[tokio::test]
     async fn extraction_reports_usage_and_yields_a_valid_persona() {
         extractor::extraction_reports_usage_and_yields_a_valid_persona(&MockExtractor::new()).await;
@@ -101,11 +96,11 @@ mod mock_extractor {
 
     #[tokio::test]
     async fn equal_bundles_give_equal_drafts() {
-        extractor::equal_bundles_give_equal_drafts(&MockExtractor::new(), CAPS).await;
+        extractor::equal_bundles_give_equal_drafts(&MockExtractor::new()).await;
     }
 
     #[tokio::test]
     async fn evidence_quotes_are_verbatim_in_their_block() {
-        extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::new(), CAPS).await;
+        extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::new()).await;
     }
 }
