@@ -35,7 +35,9 @@ async fn over_fake(limit: Option<u64>) -> Made {
 
 /// A real project, when `SUPABASE_TEST_URL` and `SUPABASE_TEST_SERVICE_ROLE_KEY` name one. The
 /// bucket is `SUPABASE_TEST_BUCKET` (default `personas-contract-test`): a throwaway bucket,
-/// created private when missing, never the production one.
+/// created private when missing, never the production one. Nothing is written past the adapter
+/// and the bucket keeps its 5 MiB limit, so the damaged, foreign and too-large cases are reported
+/// as skipped there; the fake runs them.
 ///
 /// Note: the recorded server let 2 of 20 racing creates of one key succeed (transcript part E),
 /// so `racing_creates_of_one_id_have_one_winner` may fail against a real project; ids are fresh
