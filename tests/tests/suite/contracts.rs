@@ -163,3 +163,39 @@ mod mock_extractor {
         extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::new()).await;
     }
 }
+
+/// Every case of each contract is called by every runner of it: a case added to a suite but to no
+/// runner would pass by never running. (The store runner is one macro, so each store adapter runs
+/// the set it calls.)
+#[test]
+fn every_contract_case_is_called_by_every_runner() {
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|e| panic!("read {path}: {e}"))
+    };
+    let case = regex::Regex::new(r"(?m)^pub async fn (\w+)").expect("a valid pattern");
+    let suites = [
+        ("src/store_contract.rs", &["tests/suite/contracts.rs"][..]),
+        (
+            "src/extractor_contract.rs",
+            &["tests/suite/contracts.rs", "tests/suite/openai.rs"][..],
+        ),
+    ];
+    for (suite, runners) in suites {
+        let suite_text = read(suite);
+        let cases: Vec<&str> = case
+            .captures_iter(&suite_text)
+            .map(|c| c.get(1).expect("a name").as_str())
+            .collect();
+        assert!(cases.len() >= 3, "{suite} has cases: {cases:?}");
+        for runner in runners {
+            let runner_text = read(runner);
+            for case in &cases {
+                assert!(
+                    runner_text.contains(&format!("::{case}(")),
+                    "{runner} never runs {case} of {suite}"
+                );
+            }
+        }
+    }
+}
