@@ -5,8 +5,9 @@
 //! keep them when the model does: show each block under the name its evidence will use, and hand
 //! back what the model answered. This fake model is deterministic and quotes only the blocks it
 //! was shown, under the names it was shown them, so every case fails when the adapter does not
-//! keep its part. It answers a plain completion, or server-sent events when the request streams,
-//! in the shapes of OpenAI's API description (`contracts/openai/`).
+//! keep its part. It keeps to the bounds of the schema it is sent, answers a plain completion, or
+//! server-sent events when the request streams, in the shapes of OpenAI's API description
+//! (`contracts/openai/`).
 
 use std::task::{Context, Poll, Waker};
 
@@ -58,7 +59,10 @@ impl Respond for MockModel {
             .filter(|m| m["role"] == "user")
             .find_map(|m| m["content"].as_str())
             .unwrap_or_default();
-        let content = serde_json::to_string(&read(&blocks_shown(prompt))).expect("a draft");
+        let mut answer = serde_json::to_value(read(&blocks_shown(prompt))).expect("a draft");
+        let schema = &body["response_format"]["json_schema"]["schema"];
+        fit(&mut answer, schema, schema);
+        let content = answer.to_string();
         if body["stream"] == true {
             streamed(&content, body["stream_options"]["include_usage"] == true)
         } else {
@@ -116,6 +120,43 @@ fn read(blocks: &[(String, String)]) -> PersonaDraft {
         }
     }
     draft
+}
+
+/// Cuts `value` to the bounds `schema` sets (`maxItems`, `maxLength`), as a model whose server
+/// compiles the schema into a grammar answers: a list keeps its first items, a string its first
+/// characters (so a quote stays verbatim). `root` holds the `$defs` a `$ref` names.
+fn fit(value: &mut Value, schema: &Value, root: &Value) {
+    if let Some(name) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
+        return fit(value, &root["$defs"][name], root);
+    }
+    for alternative in schema["anyOf"].as_array().into_iter().flatten() {
+        fit(value, alternative, root);
+    }
+    match value {
+        Value::Array(items) => {
+            if let Some(max) = schema["maxItems"].as_u64() {
+                items.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+            }
+            items
+                .iter_mut()
+                .for_each(|item| fit(item, &schema["items"], root));
+        }
+        Value::String(text) => {
+            if let Some(max) = schema["maxLength"].as_u64() {
+                let max = usize::try_from(max).unwrap_or(usize::MAX);
+                *text = text.chars().take(max).collect();
+            }
+        }
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                fit(field, &schema["properties"][name.as_str()], root);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn usage() -> Value {
@@ -185,7 +226,7 @@ async fn evidence_quotes_are_verbatim_in_their_block() {
 }
 
 /// The fake's streamed answer carries the same draft as its plain one, so a streaming adapter
-/// meets the same model.
+/// meets the same model; both keep to the bounds of the schema sent.
 #[tokio::test]
 async fn the_fake_model_streams_the_answer_it_gives_whole() {
     let (_, server) = fake_openai().await;
@@ -197,6 +238,13 @@ async fn the_fake_model_streams_the_answer_it_gives_whole() {
             .json(&json!({
                 "model": "m", "stream": stream, "stream_options": { "include_usage": true },
                 "messages": [{ "role": "user", "content": prompt }],
+                "response_format": { "type": "json_schema", "json_schema": { "name": "draft", "schema": {
+                    "properties": {
+                        "name": { "type": ["string", "null"], "maxLength": 3 },
+                        "evidence": { "type": "array", "maxItems": 2, "items": { "$ref": "#/$defs/Evidence" } },
+                    },
+                    "$defs": { "Evidence": { "properties": { "quote": { "maxLength": 5 } } } },
+                } } },
             }))
             .send()
     };
@@ -205,13 +253,15 @@ async fn the_fake_model_streams_the_answer_it_gives_whole() {
         .as_str()
         .expect("content");
     let draft: PersonaDraft = serde_json::from_str(content).expect("a draft");
-    assert_eq!(draft.name.as_deref(), Some("Ann Jones"));
+    assert_eq!(draft.name.as_deref(), Some("Ann"), "cut to its maxLength");
     assert_eq!(draft.languages, ["Welsh"]);
     let sources: Vec<&str> = draft.evidence.iter().map(|e| e.source.as_str()).collect();
     assert!(
         sources.contains(&"block:0") && sources.contains(&"block:1"),
         "{sources:?}"
     );
+    assert_eq!(sources.len(), 2, "cut to its maxItems");
+    assert!(draft.evidence.iter().all(|e| e.quote.chars().count() <= 5));
 
     let events = ask(true).await.expect("sent").text().await.expect("text");
     let mut streamed = String::new();
