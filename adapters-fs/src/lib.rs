@@ -28,6 +28,8 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone)]
 pub struct FsStore {
     dir: PathBuf,
+    /// The largest document `create` accepts, in bytes.
+    max_document_bytes: u64,
 }
 
 impl FsStore {
@@ -41,7 +43,18 @@ impl FsStore {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
         remove_stale_temp_files(&dir)?;
-        Ok(Self { dir })
+        Ok(Self {
+            dir,
+            max_document_bytes: MAX_DOCUMENT_BYTES,
+        })
+    }
+
+    /// The same store refusing documents over `max` bytes instead of [`MAX_DOCUMENT_BYTES`]: the
+    /// store contract needs a limit a valid persona can exceed.
+    #[must_use]
+    pub fn with_max_document_bytes(mut self, max: u64) -> Self {
+        self.max_document_bytes = max;
+        self
     }
 
     /// The folder the documents live in.
@@ -65,10 +78,10 @@ impl PersonaStore for FsStore {
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
         let bytes = document.to_json();
         let size = bytes.len() as u64;
-        if size > MAX_DOCUMENT_BYTES {
+        if size > self.max_document_bytes {
             return Err(StoreError::TooLarge {
                 size,
-                max: MAX_DOCUMENT_BYTES,
+                max: self.max_document_bytes,
             });
         }
         let dir = self.dir.clone();

@@ -102,24 +102,6 @@ async fn racing_creates_of_one_id_leave_exactly_one_whole_winner() {
 }
 
 #[tokio::test]
-async fn a_damaged_document_is_an_error_not_a_persona() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = FsStore::open(dir.path()).expect("open");
-    let doc = document("V1StGXR8_Z5jdHi6B-myT", "Ada");
-    let bytes = doc.to_json();
-    std::fs::write(
-        dir.path().join("V1StGXR8_Z5jdHi6B-myT.json"),
-        &bytes[..bytes.len() / 2],
-    )
-    .expect("write");
-    let result = store.get(doc.id()).await;
-    assert!(
-        matches!(result, Err(StoreError::Unexpected(_))),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
 async fn a_crash_before_the_link_leaves_nothing_under_the_id() {
     // What a crash mid-write leaves: a partial temporary file and no document.
     let dir = tempfile::tempdir().expect("tempdir");

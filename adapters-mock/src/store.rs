@@ -2,8 +2,9 @@
 //!
 //! Each document is kept as the bytes [`StoredPersona::to_json`] writes and read back with
 //! [`StoredPersona::from_json`], so the memory store exercises the same encoding and checks as the
-//! real stores. Nothing survives a restart. There is no size limit: every valid persona document
-//! is far smaller than the real stores' limits, so `create` never answers `TooLarge`.
+//! real stores. Nothing survives a restart. There is no size limit unless one is given
+//! ([`MemoryStore::with_max_document_bytes`]): every valid persona document is far smaller than
+//! the real stores' limits, so by default `create` never answers `TooLarge`.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -23,6 +24,8 @@ pub const SAMPLE_IDS: [&str; 2] = ["sample-ada-lovelace01", "sample-grace-hopper
 #[derive(Default)]
 pub struct MemoryStore {
     documents: RwLock<HashMap<PersonaId, Vec<u8>>>,
+    /// The largest document `create` accepts, in bytes; `None`: any size.
+    max_document_bytes: Option<u64>,
 }
 
 /// Shows how many documents are held, never their content: personas are the users' data.
@@ -53,7 +56,25 @@ impl MemoryStore {
             .map(|document| (document.id().clone(), document.to_json()));
         Self {
             documents: RwLock::new(documents.collect()),
+            max_document_bytes: None,
         }
+    }
+
+    /// The same store refusing documents over `max` bytes with `TooLarge`, as the real stores
+    /// refuse documents over their limits.
+    #[must_use]
+    pub fn with_max_document_bytes(mut self, max: u64) -> Self {
+        self.max_document_bytes = Some(max);
+        self
+    }
+
+    /// Keeps `bytes` under `id` as they are, past every check and over anything there: for tests
+    /// that need what this store never writes itself (a damaged or foreign document).
+    pub fn insert_unchecked(&self, id: &PersonaId, bytes: &[u8]) {
+        self.documents
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.clone(), bytes.to_vec());
     }
 }
 
@@ -65,6 +86,10 @@ impl PersonaStore for MemoryStore {
 
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
         let bytes = document.to_json();
+        let size = bytes.len() as u64;
+        if let Some(max) = self.max_document_bytes.filter(|max| size > *max) {
+            return Err(StoreError::TooLarge { size, max });
+        }
         // A poisoned lock still holds whole documents: every write is a single insert.
         let mut documents = self
             .documents

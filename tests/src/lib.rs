@@ -2,8 +2,10 @@
 //! run against every adapter by the test binary in `tests/suite/`.
 //!
 //! Each case isolates itself with fresh random ids, so the suites can run against a shared,
-//! long-lived store. Differences between adapters are capability flags, never per-adapter
-//! branches.
+//! long-lived store. Every case runs against every adapter with the same expectations, never
+//! per-adapter branches: an extractor over a model meets a fake model that is deterministic and
+//! quotes faithfully, and a case that needs more than the port (a small size limit, a way to
+//! write past the store) fails when a store that needs no outside service cannot offer it.
 
 pub mod extractor_contract;
 pub mod fake_supabase;
