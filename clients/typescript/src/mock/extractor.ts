@@ -2,13 +2,110 @@
  * The mock extractor (`adapters-mock/src/extractor.rs`): a draft read from the text blocks with a
  * handful of English phrase patterns, each value with the sentence it came from as evidence.
  * Deterministic; links are not followed. It remembers where each quote is, so grounding
- * (`grounding.ts`) reports it from there instead of searching the text again.
+ * (`grounding.ts`) reports it from there instead of searching the text again. The patterns are
+ * the Rust ones as JavaScript regexes with the Rust crate's meaning: `\b`, `\d` and `\s`
+ * Unicode-aware, case-insensitive phrases spelled out by `ci` (Node 20 has no inline `(?i:…)`).
  */
 
 import type { Block } from "./input.js";
-import * as p from "./patterns.js";
 import { LIMITS } from "./limits.js";
 import { charCount, collapse, prefix, trim, type Draft, type DraftEvidence } from "./rules.js";
+
+/** Rust's Unicode `\w`, which its `\b` is made of. */
+const WORD = String.raw`[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]`;
+
+/** A pattern with Rust's Unicode `\b`, `\d` and `\s`. */
+function re(source: string, flags = "gu"): RegExp {
+  return new RegExp(
+    source
+      .replaceAll(String.raw`\b`, `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`)
+      .replaceAll(String.raw`\d`, String.raw`\p{Nd}`)
+      .replaceAll(String.raw`\s`, String.raw`\p{White_Space}`),
+    flags,
+  );
+}
+
+/** `phrase` in any case (the letters Unicode folds to k and s too), each space `\s+`. */
+function ci(phrase: string): string {
+  const cases = (c: string): string => ({ k: "kK\u212A", s: "sS\u017F" })[c] ?? c + c.toUpperCase();
+  return `(?:${phrase.replace(/[a-z]/g, (c) => `[${cases(c)}]`).replaceAll(" ", String.raw`\s+`)})`;
+}
+
+const r = String.raw;
+/** One capitalised word of a name or place: "Maya", "O'Brien", "Jean-Luc", "Zoë". */
+const CAP = r`\p{Lu}[\p{L}\p{M}'’-]*`;
+/** Text up to the end of a clause, or of a sentence, lazily. */
+const CLAUSE = r`([^,;.!?\n]+?)`;
+const LIST = r`([^;.!?\n]+?)`;
+const ME = ci("i|i['’]m|my");
+/** Where a list ends: the sentence's end, "but …", or a new clause about the person. */
+const LIST_END = r`(?:,?\s+${ci("and|but|so|because")}\s+${ME}\b|\s+${ci("but|because")}\s|\s*[;.!?]|$)`;
+/** 1 to 3 capitalised words; a word may end in a dot before the next ("Dr. Jane Doe"). */
+const NAME = r`(${CAP}(?:\.?\s+${CAP}){0,2})`;
+/** Capitalised words, with the lowercase links place names use ("Newcastle upon Tyne"). */
+const PLACE = r`(${CAP}(?:\.?\s+(?:(?:of|upon|de|del|da|la|le|am)\s+)?${CAP})*)`;
+const I_AM = ci("i am|i['’]m");
+const A = r`(?:${ci("an?")}\s+)`;
+const LABEL = r`\s*:\s*`;
+
+const NAME_GIVEN = re(r`\b(?:${ci("my name is|call me")}\s+|${ci("name")}${LABEL})${NAME}`);
+const NAME_SELF = re(r`\b${I_AM}\s+${NAME}`);
+const AGE = re(
+  r`\b(\d+)\s*-?\s*${ci("years?|yrs?")}\s*-?\s*${ci("old")}\b|\b${ci("aged")}\s+(\d+)\b|\b${ci("age")}${LABEL}(\d+)\b`,
+);
+const OCCUPATION_END = r`(?:\s+(?:in|at|for|from)\s+\p{Lu}|\s+${ci("and|but|who|where|with|since")}\b|\s*[,;.!?]|$)`;
+const OCCUPATION_STATED = re(
+  r`\b(?:${ci("i work as|works as|working as|my job is")}\s+${A}?|${ci("occupation|profession|job")}${LABEL}${A}?)${CLAUSE}${OCCUPATION_END}`,
+);
+const OCCUPATION_SELF = re(r`\b${I_AM}\s+${A}${CLAUSE}${OCCUPATION_END}`);
+const LOCATION_STATED = re(
+  r`\b(?:${ci("i live in|lives in|living in|based in|i am from|i['’]m from|i come from|comes from")}\s+|${ci("location")}${LABEL})${PLACE}`,
+);
+const LOCATION_AT_WORK = re(r`\b${ci("work|works|working")}\b[^,;.!?\n]*?\s${ci("in")}\s+${PLACE}`);
+/** One to three lowercase words: "curious", "very patient", "a bit shy". */
+const ADJECTIVE = r`\p{Ll}[\p{Ll}-]*(?:\s\p{Ll}[\p{Ll}-]*){0,2}`;
+const TRAITS_SELF = re(
+  r`\b${I_AM}\s+(${ADJECTIVE}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)${ADJECTIVE})*)(?:\s*[,;.!?]|\s+(?:and|but)\s+${ME}\b|$)`,
+);
+const TRAITS_LABEL = re(r`\b${ci("traits")}${LABEL}${LIST}${LIST_END}`);
+const INTERESTS = re(
+  r`\b(?:${ci("i (?:really |also )?(?:love|enjoy|like)|interested in|passionate about")}\s+|${ci("interests|hobbies")}${LABEL})${LIST}${LIST_END}`,
+);
+const SKILLS = re(r`\b(?:${ci("i can|skilled (?:in|at)|good at")}\s+|${ci("skills")}${LABEL})${LIST}${LIST_END}`);
+const VALUES = re(r`\b(?:${ci("i value|i believe in")}\s+|${ci("values")}${LABEL})${LIST}${LIST_END}`);
+const GOALS = re(r`\b${ci("i (?:want|hope|plan) to|my goal is to")}\s+${CLAUSE}\s*(?:[,;.!?]|$)`);
+const GOALS_LABEL = re(r`\b${ci("goals?")}${LABEL}([^.!?\n]+?)\s*(?:[.!?]|$)`);
+const LANGUAGES = re(r`\b(?:${ci("i (?:can )?speak")}\s+|${ci("languages?")}${LABEL})${LIST}${LIST_END}`);
+const STYLE = re(
+  r`\b(?:${ci("communication style")}${LABEL}([^;.!?\n]+?)\s*(?:[;.!?]|$)|${ci("i prefer")}\s+([^;.!?\n]+?\s${ci("communication")})\b|${ci("i communicate")}\s+([^,;.!?\n]+?)\s*(?:[,;.!?]|$))`,
+);
+/** "I" as a word: "I ", "I'm", "I've", "I'd", "I'll". */
+const FIRST_PERSON = re(r`\bI(?:\s|['’](?:m|ve|d|ll)\b)`, "u");
+
+const ITEM_SEPARATOR = re(r`\s*,\s*(?:${ci("and|or")}\s+)?|\s+${ci("and|or")}\s+|\s*&\s*`, "u");
+/** Words that start "I'm …" without describing the person. */
+const NOT_TRAITS = new Set(
+  "a an the not no from in at on into going looking trying working living based interested currently now also just still here there sure about able".split(" "),
+);
+
+/** Turns a captured value into the items it names. */
+type Splitter = (value: string) => string[];
+/** A list split at commas, "and", "or" and "&". */
+const items: Splitter = (list) => keep(list.split(ITEM_SEPARATOR));
+/** Like `items`, unless the list starts with a word that is no trait ("I'm a teacher"). */
+const traits: Splitter = (list) => (NOT_TRAITS.has(list.split(/\p{White_Space}+/u)[0] ?? "") ? [] : items(list));
+/** The whole clause as one item. */
+const whole: Splitter = (clause) => keep([clause]);
+/** One item per clause, split at commas and semicolons only. */
+const clauses: Splitter = (list) => keep(list.split(re(r`\s*[,;]\s*`, "u")));
+
+/** Each item trimmed, a leading "to " dropped, empty ones left out. */
+function keep(raws: string[]): string[] {
+  return raws
+    .map((raw) => raw.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, ""))
+    .map((item) => (/^to $/i.test(item.slice(0, 3)) ? item.slice(3).replace(/^\p{White_Space}+/u, "") : item))
+    .filter((item) => item !== "");
+}
 
 const BACKGROUND_CHARS = 300;
 const QUOTES = 3;
@@ -35,112 +132,87 @@ export const placeKey = (e: DraftEvidence): string => [e.field, collapse(e.quote
 
 /** A draft read from the sanitised blocks, and where each evidence quote was taken from. */
 export function read(blocks: Block[]): { draft: Draft; places: Map<string, Place> } {
-  const reader = new Reader(blocks.map((b) => b.text));
-  const text = (value: string): string | null => (value === "" ? null : value);
-  // As Rust's u64 parse into the draft's i64: digits only, within range.
-  const integer = (value: string): number | null =>
-    /^[0-9]+$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n ? Number(value) : null;
-  const draft: Draft = {
-    name: reader.first("name", [p.NAME_GIVEN, p.NAME_SELF], text),
-    age: reader.first("age", [p.AGE], integer),
-    occupation: reader.first("occupation", [p.OCCUPATION_STATED, p.OCCUPATION_SELF], text),
-    location: reader.first("location", [p.LOCATION_STATED, p.LOCATION_AT_WORK], text),
-    background: reader.background(),
-    traits: reader.list("traits", [[p.TRAITS_SELF, p.traits], [p.TRAITS_LABEL, p.items]]),
-    interests: reader.list("interests", [[p.INTERESTS, p.items]]),
-    skills: reader.list("skills", [[p.SKILLS, p.items]]),
-    values: reader.list("values", [[p.VALUES, p.items]]),
-    goals: reader.list("goals", [[p.GOALS, p.whole], [p.GOALS_LABEL, p.clauses]]),
-    languages: reader.list("languages", [[p.LANGUAGES, p.items]]),
-    communication_style: reader.first("communication_style", [p.STYLE], text),
-    quotes: reader.quotes(),
-    evidence: reader.evidence,
+  const evidence: DraftEvidence[] = [];
+  const places = new Map<string, Place>();
+  const all = blocks.flatMap(({ text }, block) => sentences(text).map(([at, s]): Sentence => ({ block, at, text: s })));
+
+  /** Records that `field` was read from `sentence`: the whole sentence, or the `matched` words at `index`. */
+  const cite = (field: string, sentence: Sentence, matched: string, index: number): void => {
+    const whole = charCount(sentence.text) <= LIMITS.quoteChars;
+    const item = { field, quote: whole ? sentence.text : prefix(matched, LIMITS.quoteChars), source: `block:${sentence.block}` };
+    if (places.has(placeKey(item))) return;
+    const start = charCount(blocks[sentence.block]!.text.slice(0, sentence.at + (whole ? 0 : index)));
+    places.set(placeKey(item), { block: sentence.block, start, end: start + charCount(item.quote) });
+    evidence.push(item);
   };
-  return { draft, places: reader.places };
-}
-
-/** Walks the sentences and collects evidence, and its place, for every value it keeps. */
-class Reader {
-  readonly evidence: DraftEvidence[] = [];
-  readonly places = new Map<string, Place>();
-  private readonly sentences: Sentence[];
-
-  constructor(private readonly blocks: string[]) {
-    this.sentences = blocks.flatMap((text, block) => sentences(text).map(([at, s]) => ({ block, at, text: s })));
-  }
-
   /** The first value a pattern finds, trying each pattern over the whole text before the next. */
-  first<T>(field: string, patterns: RegExp[], parse: (value: string) => T | null): T | null {
+  const first = <T>(field: string, patterns: RegExp[], parse: (value: string) => T | null): T | null => {
     for (const pattern of patterns) {
-      for (const sentence of this.sentences) {
+      for (const sentence of all) {
         for (const match of sentence.text.matchAll(pattern)) {
-          const raw = valueOf(match);
-          const value = raw === null ? null : parse(trim(raw));
+          const value = parse(trim(valueOf(match)));
           if (value !== null) {
-            this.cite(field, sentence, match[0], match.index ?? 0);
+            cite(field, sentence, match[0], match.index ?? 0);
             return value;
           }
         }
       }
     }
     return null;
-  }
-
+  };
   /** Every item the patterns find, in reading order, each once (ignoring case). */
-  list(field: string, patterns: Array<[RegExp, p.Splitter]>): string[] {
+  const list = (field: string, patterns: Array<[RegExp, Splitter]>): string[] => {
     const found: string[] = [];
-    for (const sentence of this.sentences) {
+    for (const sentence of all) {
       for (const [pattern, split] of patterns) {
         for (const match of sentence.text.matchAll(pattern)) {
-          const raw = valueOf(match);
-          const items = raw === null ? [] : split(raw);
-          if (items.length === 0) continue;
+          const items = split(valueOf(match));
           for (const item of items) {
             if (!found.some((kept) => kept.toLowerCase() === item.toLowerCase())) found.push(item);
           }
-          this.cite(field, sentence, match[0], match.index ?? 0);
+          if (items.length > 0) cite(field, sentence, match[0], match.index ?? 0);
         }
       }
     }
     return found;
-  }
+  };
+  const text = (value: string): string | null => value || null;
+  // As Rust's u64 parse into the draft's i64: digits only, within range.
+  const integer = (value: string): number | null =>
+    /^[0-9]+$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n ? Number(value) : null;
 
-  /** The first sentence of the first block, cut to 300 characters. */
-  background(): string {
-    const first = this.sentences[0];
-    if (first === undefined) return "";
-    const background = prefix(first.text, BACKGROUND_CHARS);
-    this.cite("background", first, background, 0);
-    return background;
-  }
-
-  /** The first three sentences in the first person that fit in a quote. */
-  quotes(): string[] {
-    const chosen = this.sentences
-      .filter((s) => p.FIRST_PERSON.test(s.text) && charCount(s.text) <= LIMITS.quoteChars)
-      .slice(0, QUOTES);
-    for (const sentence of chosen) this.cite("quotes", sentence, sentence.text, 0);
-    return chosen.map((s) => s.text);
-  }
-
-  /** Records that `field` was read from `sentence`: the whole sentence, or the `matched` words at `index`. */
-  private cite(field: string, sentence: Sentence, matched: string, index: number): void {
-    const whole = charCount(sentence.text) <= LIMITS.quoteChars;
-    const quote = whole ? sentence.text : prefix(matched, LIMITS.quoteChars);
-    const at = sentence.at + (whole ? 0 : index);
-    const evidence = { field, quote, source: `block:${sentence.block}` };
-    const key = placeKey(evidence);
-    if (this.places.has(key)) return;
-    const start = charCount(this.blocks[sentence.block]!.slice(0, at));
-    this.places.set(key, { block: sentence.block, start, end: start + charCount(quote) });
-    this.evidence.push(evidence);
-  }
+  const name = first("name", [NAME_GIVEN, NAME_SELF], text);
+  const age = first("age", [AGE], integer);
+  const occupation = first("occupation", [OCCUPATION_STATED, OCCUPATION_SELF], text);
+  const location = first("location", [LOCATION_STATED, LOCATION_AT_WORK], text);
+  // The background: the first sentence of the first block, cut to 300 characters.
+  const background = all[0] === undefined ? "" : prefix(all[0].text, BACKGROUND_CHARS);
+  if (all[0] !== undefined) cite("background", all[0], background, 0);
+  const draft: Draft = {
+    name,
+    age,
+    occupation,
+    location,
+    background,
+    traits: list("traits", [[TRAITS_SELF, traits], [TRAITS_LABEL, items]]),
+    interests: list("interests", [[INTERESTS, items]]),
+    skills: list("skills", [[SKILLS, items]]),
+    values: list("values", [[VALUES, items]]),
+    goals: list("goals", [[GOALS, whole], [GOALS_LABEL, clauses]]),
+    languages: list("languages", [[LANGUAGES, items]]),
+    communication_style: first("communication_style", [STYLE], text),
+    // The first three sentences in the first person that fit in a quote.
+    quotes: all.filter((s) => FIRST_PERSON.test(s.text) && charCount(s.text) <= LIMITS.quoteChars).slice(0, QUOTES).map((s) => {
+      cite("quotes", s, s.text, 0);
+      return s.text;
+    }),
+    evidence,
+  };
+  return { draft, places };
 }
 
-/** The first capture group that took part in the match. */
-function valueOf(match: RegExpMatchArray): string | null {
-  return match.slice(1).find((group) => group !== undefined) ?? null;
-}
+/** The first capture group that took part in the match (every pattern has one that does). */
+const valueOf = (match: RegExpMatchArray): string => match.slice(1).find((group) => group !== undefined) ?? "";
 
 /**
  * The sentences of one block, with where each starts. A sentence ends at a line break, or after

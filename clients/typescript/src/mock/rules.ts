@@ -2,7 +2,8 @@
  * The persona rules of the server (`domain/src/persona/rules.rs`), as a frontend meets them: one
  * normalisation, two verdicts. `fromDraft` (lenient, for the mock extractor's draft) repairs and
  * warns; `parse` (strict, for a save) refuses whatever would lose information, with the server's
- * messages. Also the text helpers the mock shares (lengths in code points, Unicode whitespace).
+ * messages. Not modelled: the server's collapsing of near-repeated list items ("jazz" after "live
+ * jazz"), which a model's lists need more than the mock's. Also the text helpers the mock shares.
  */
 
 import type { Persona, PersonaDraft, Warning } from "../types.js";
@@ -49,18 +50,18 @@ interface Finding {
 
 /** Repairs the extractor's draft into a persona, with a warning for every change. */
 export function fromDraft(draft: Draft): { persona: Persona; warnings: Warning[] } {
-  const [persona, findings] = normalise(draft, true);
+  const [persona, findings] = normalise(draft);
   return { persona, warnings: findings.map(({ field, code, warning }) => ({ field, code, message: warning })) };
 }
 
 /** Checks a client's persona: harmless repairs silently, anything else refused. */
 export function parse(draft: Draft): Persona | Violation[] {
-  const [persona, findings] = normalise(draft, false);
+  const [persona, findings] = normalise(draft);
   const violations = findings.flatMap(({ field, violation }) => (violation === null ? [] : [{ field, message: violation }]));
   return violations.length === 0 ? persona : violations;
 }
 
-function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Finding[]] {
+function normalise(draft: Draft): [Persona, Finding[]] {
   const findings: Finding[] = [];
   const found = (field: string, code: Warning["code"], warning: string, violation: string | null): void => {
     findings.push({ field, code, warning, violation });
@@ -93,9 +94,7 @@ function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Findin
   const list = (field: string, items: string[], max: number): string[] => {
     const kept: string[] = [];
     const keys = new Set<string>();
-    const repeatKeys: string[][] = [];
     let duplicates = 0;
-    let near = 0;
     for (const raw of items) {
       const item = text(`${field}/${kept.length}`, raw, max);
       if (item === "") continue;
@@ -104,20 +103,10 @@ function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Findin
         continue;
       }
       keys.add(item.toLowerCase());
-      // As the server: near repeats are looked for only until the list is full (the rest is cut).
-      if (collapseNearRepeats && kept.length < LIMITS.listItems) {
-        const words = collapse(item.toLowerCase().replace(/[^\p{Alphabetic}\p{N}]/gu, " ")).split(" ");
-        if (repeatKeys.some((k) => nearlyRepeats(k, words))) {
-          near++;
-          continue;
-        }
-        repeatKeys.push(words);
-      }
       kept.push(item);
     }
     const name = nameOf(field);
     if (duplicates > 0) found(field, "DUPLICATES_REMOVED", `${name} repeated ${duplicates} item(s); each is kept once`, null);
-    if (near > 0) found(field, "NEAR_DUPLICATES_COLLAPSED", `${name} had ${near} item(s) nearly repeating an earlier one; the first was kept`, null);
     return cap(field, kept, LIMITS.listItems);
   };
   const evidence = (items: DraftEvidence[]): DraftEvidence[] => {
@@ -163,18 +152,4 @@ function normalise(draft: Draft, collapseNearRepeats: boolean): [Persona, Findin
     evidence: evidence(draft.evidence),
   };
   return [persona, findings];
-}
-
-/**
- * Whether one item's words are a run of the other's ("jazz" and "live jazz"). The server also
- * collapses an item that repeats its own ending ("haha" and "hahaha"); the mock does not.
- */
-function nearlyRepeats(a: string[], b: string[]): boolean {
-  if (a.join(" ") === b.join(" ")) return true;
-  const [short, long] = a.join(" ").length <= b.join(" ").length ? [a, b] : [b, a];
-  if (short[0] === "") return false;
-  for (let i = 0; i + short.length <= long.length; i++) {
-    if (short.every((word, j) => long[i + j] === word)) return true;
-  }
-  return false;
 }

@@ -7,7 +7,6 @@
 
 import type {
   CallOptions,
-  Grounding,
   PersonaDraft,
   PersonaService,
   ProcessResult,
@@ -16,17 +15,14 @@ import type {
   SourceCounts,
   StoredPersonaResult,
 } from "../types.js";
-import { asClaimed, checkGrounding } from "./check.js";
-import { freshId, metadataFor } from "./document.js";
 import { read } from "./extractor.js";
 import { ground } from "./grounding.js";
 import { checkSource } from "./input.js";
 import { LIMITS } from "./limits.js";
 import { fromDraft, LIST_FIELDS, parse, type Draft, type Violation } from "./rules.js";
-import { SAMPLE_CREATED_AT, SAMPLE_DRAFTS, SAMPLE_IDS, SAMPLE_SOURCE } from "./samples.js";
 import * as s from "./scenarios.js";
+import { asClaimed, checkGrounding, clone, freshId, metadataFor, seeded, stored } from "./store.js";
 
-const badShape = (): Error => s.apiError("INVALID_REQUEST", "the request body does not have the expected shape");
 const invalid = (message: string, prefix: string, violations: Violation[]): Error =>
   s.apiError("INVALID_REQUEST", message, null, violations.map((v) => ({ field: `${prefix}${v.field}`, message: v.message })));
 
@@ -38,30 +34,28 @@ const invalid = (message: string, prefix: string, violations: Violation[]): Erro
  * store, seeded with the samples `sample-ada-lovelace01` and `sample-grace-hopper01`.
  */
 export function mockPersonaService(options: s.MockOptions = {}): PersonaService {
-  s.checkOptions(options);
+  const faultRate = options.faultRate ?? 0;
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new RangeError("faultRate must be a number from 0 to 1");
+  s.latencyOf(options.latencyMs);
   let store: Promise<Map<string, StoredPersonaResult>> | null = null;
   const documents = (): Promise<Map<string, StoredPersonaResult>> => (store ??= seeded());
 
   /** One call: its input checked, then the scenario or a random fault, the latency, the work. */
-  async function call<P, T>(op: s.Operation, callOptions: CallOptions, check: () => P, work: (input: P) => Promise<T>): Promise<T> {
-    const { signal, scenario } = callOptions;
+  async function call<P, T>(op: s.Operation, { signal, scenario }: CallOptions, check: () => P, work: (input: P) => Promise<T>): Promise<T> {
     if (signal?.aborted) throw s.aborted(signal.reason);
     let input: P | undefined;
     let failure: unknown = null;
-    let slow = false;
+    let chosen: s.MockScenario | null = null;
     try {
       input = check();
-      const chosen = scenario !== undefined ? s.scenarioNamed(scenario) : null;
-      slow = chosen === "slow";
-      if (chosen !== null && !slow) failure = s.scenarioError(chosen, op);
-      if (chosen === null && Math.random() < (options.faultRate ?? 0)) {
-        const faults = s.faultsOf(op);
-        failure = s.scenarioError(faults[Math.floor(Math.random() * faults.length)]!, op);
-      }
+      chosen = scenario === undefined ? null : s.scenarioNamed(scenario);
+      const faults = s.faultsOf(op);
+      if (chosen === null && Math.random() < faultRate) chosen = faults[Math.floor(Math.random() * faults.length)]!;
+      if (chosen !== null && chosen !== "slow") failure = s.scenarioError(chosen, op);
     } catch (error) {
       failure = error;
     }
-    const delay = s.latencyOf(options.latencyMs) + (slow ? s.SLOW_MS : 0);
+    const delay = s.latencyOf(options.latencyMs) + (chosen === "slow" ? s.SLOW_MS : 0);
     // As on the server, an answer later than the request deadline is the deadline's.
     await s.sleep(Math.min(delay, s.REQUEST_DEADLINE_MS), signal);
     if (delay >= s.REQUEST_DEADLINE_MS) throw s.deadlineError();
@@ -72,7 +66,6 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
   return {
     processPersona(textBlocks: string[], links: string[] = [], callOptions: CallOptions = {}): Promise<ProcessResult> {
       const check = () => {
-        if (!isStringArray(textBlocks) || !isStringArray(links)) throw badShape();
         const size = new TextEncoder().encode(JSON.stringify({ textBlocks, links })).length;
         const max = LIMITS.bodyBytes;
         if (size > max) {
@@ -96,9 +89,7 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
 
     savePersona(persona: PersonaDraft, source?: SourceCounts, saveOptions: SaveOptions = {}): Promise<SaveResult> {
       const check = () => {
-        const draft = toDraft(persona);
-        if (draft === null) throw badShape();
-        const parsed = parse(draft);
+        const parsed = parse(toDraft(persona));
         if (Array.isArray(parsed)) throw invalid("the persona breaks the rules; fix the fields listed in details", "/persona", parsed);
         const counts = source ?? { blocks: 0, links: 0 };
         const max = { blocks: LIMITS.textBlocks, links: LIMITS.links };
@@ -137,55 +128,13 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
   };
 }
 
-async function seeded(): Promise<Map<string, StoredPersonaResult>> {
-  const documents = new Map<string, StoredPersonaResult>();
-  for (const [index, id] of SAMPLE_IDS.entries()) {
-    const persona = fromDraft(SAMPLE_DRAFTS[index]!).persona;
-    documents.set(id, stored(id, persona, undefined, await metadataFor(id, persona, SAMPLE_SOURCE, SAMPLE_CREATED_AT)));
-  }
-  return documents;
-}
-
-/** A stored document, its keys in the server's order: id, persona, grounding (if any), metadata. */
-function stored(
-  id: string,
-  persona: StoredPersonaResult["persona"],
-  grounding: Grounding | undefined,
-  metadata: StoredPersonaResult["metadata"],
-): StoredPersonaResult {
-  return clone(grounding === undefined ? { id, persona, metadata } : { id, persona, grounding, metadata });
-}
-
-/** A deep copy, so no caller shares the store's objects. */
-function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** The persona a client sent, with the schema's defaults for what it left out; null if ill-shaped. */
-function toDraft(persona: PersonaDraft): Draft | null {
-  if (typeof persona !== "object" || persona === null) return null;
-  const p = persona as Partial<PersonaDraft>;
-  const text = (v: unknown): boolean => v == null || typeof v === "string";
-  const shaped =
-    [p.name, p.occupation, p.location, p.communication_style].every(text) &&
-    (p.background === undefined || typeof p.background === "string") &&
-    (p.age == null || Number.isInteger(p.age)) &&
-    LIST_FIELDS.every((name) => p[name] === undefined || isStringArray(p[name])) &&
-    (p.evidence === undefined || Array.isArray(p.evidence));
-  if (!shaped) return null;
+/**
+ * The persona a client sent, with the server's defaults for what it left out. (The types keep a
+ * TypeScript caller from sending another shape, which the server refuses with 400.)
+ */
+function toDraft(p: PersonaDraft): Draft {
   const lists = Object.fromEntries(LIST_FIELDS.map((name) => [name, p[name] ?? []])) as Pick<Draft, (typeof LIST_FIELDS)[number]>;
-  return {
-    name: p.name ?? null,
-    age: p.age ?? null,
-    occupation: p.occupation ?? null,
-    location: p.location ?? null,
-    background: p.background ?? "",
-    ...lists,
-    communication_style: p.communication_style ?? null,
-    evidence: (p.evidence ?? []).map((e) => ({ field: e?.field ?? "", quote: e?.quote ?? "", source: e?.source ?? "" })),
-  };
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
+  const evidence = (p.evidence ?? []).map(({ field = "", quote = "", source = "" }) => ({ field, quote, source }));
+  const { name = null, age = null, occupation = null, location = null, background = "", communication_style = null } = p;
+  return { name, age, occupation, location, background, ...lists, communication_style, evidence };
 }
