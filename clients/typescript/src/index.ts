@@ -26,7 +26,8 @@ export {
   type PersonaApiErrorInit,
 } from "./errors.js";
 export { mockPersonaService } from "./mock/service.js";
-export { MOCK_SCENARIOS, type MockOptions, type MockScenario } from "./mock/scenarios.js";
+export { MOCK_SCENARIOS, type MockScenario } from "./scenarios.js";
+export type { MockOptions } from "./mock/scenarios.js";
 export { MOCK_EXAMPLES, type MockExample } from "./mock/examples.js";
 export { SAMPLE_IDS } from "./mock/samples.js";
 

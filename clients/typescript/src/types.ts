@@ -5,7 +5,7 @@
  */
 
 import type { components, paths } from "./generated/openapi.js";
-import type { MockScenario } from "./mock/scenarios.js";
+import type { MockScenario } from "./scenarios.js";
 
 type Schemas = components["schemas"];
 

@@ -1,15 +1,18 @@
 /**
- * The mock extractor (`adapters-mock/src/extractor.rs`): a draft read from the text blocks with a
- * handful of English phrase patterns, each value with the sentence it came from as evidence.
- * Deterministic; links are not followed. It remembers where each quote is, so grounding
- * (`grounding.ts`) reports it from there instead of searching the text again. The patterns are
- * the Rust ones as JavaScript regexes with the Rust crate's meaning: `\b`, `\d` and `\s`
- * Unicode-aware, case-insensitive phrases spelled out by `ci` (Node 20 has no inline `(?i:…)`).
+ * The mock extractor (`adapters-mock/src/extractor.rs`) and its grounding. `read` finds a draft in
+ * the text blocks with a handful of English phrase patterns (the Rust ones as JavaScript regexes
+ * with the Rust crate's meaning: `\b`, `\d`, `\s` Unicode-aware, case-insensitive phrases spelled
+ * out by `ci`, as Node 20 has no inline `(?i:…)`), each value with its sentence as evidence; links
+ * are not followed. It keeps where each quote is, so `ground` grades a value `quoted` by the first
+ * evidence of its field that mentions it, at that place in the text as sent, where the server
+ * searches the text again (folded, then fuzzily, and may find a value `stated`): the same answer
+ * for the mock's own quotes. Mode `flag` (the server's default): nothing is removed.
  */
 
+import type { FieldGrounding, Grounding, Persona } from "../types.js";
 import type { Block } from "./input.js";
 import { LIMITS } from "./limits.js";
-import { charCount, collapse, prefix, trim, type Draft, type DraftEvidence } from "./rules.js";
+import { charCount, collapse, LIST_FIELDS, prefix, trim, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
 
 /** Rust's Unicode `\w`, which its `\b` is made of. */
 const WORD = String.raw`[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]`;
@@ -121,14 +124,14 @@ interface Sentence {
 }
 
 /** Where an evidence quote is: characters `start..end` (code points) of a sanitised block. */
-export interface Place {
+interface Place {
   block: number;
   start: number;
   end: number;
 }
 
 /** The key under which `read` files each evidence item's place: the item as the rules keep it. */
-export const placeKey = (e: DraftEvidence): string => [e.field, collapse(e.quote), e.source].join("\u0000");
+const placeKey = (e: DraftEvidence): string => [e.field, collapse(e.quote), e.source].join("\u0000");
 
 /** A draft read from the sanitised blocks, and where each evidence quote was taken from. */
 export function read(blocks: Block[]): { draft: Draft; places: Map<string, Place> } {
@@ -248,4 +251,66 @@ function sentences(block: string): Array<[number, string]> {
   }
   push(start, block.length);
   return found;
+}
+
+const FILLER_WORDS = new Set("a an and are as at for in is of on or the to very with".split(" "));
+
+/** The grounding of `persona`'s values, from the places its evidence quotes were read at. */
+export function ground(persona: Persona, blocks: Block[], places: Map<string, Place>): Grounding {
+  const evidence = persona.evidence.flatMap((e) => {
+    const place = places.get(placeKey(e));
+    return place === undefined ? [] : [{ field: e.field, quote: e.quote, place, words: words(e.quote) }];
+  });
+  const fields: Record<string, FieldGrounding> = {};
+  const counts = { quoted: 0, stated: 0, inferred: 0, fabricated_quotes: 0 };
+  const grade = (pointer: string, field: string, value: string): void => {
+    // An age is mentioned by its number as a word of its own.
+    const says = (quoted: string[]): boolean => (field === "age" ? quoted.includes(value) : mentions(quoted, value));
+    const quoted = evidence.find((e) => e.field === field && says(e.words));
+    const { block, start, end } = quoted?.place ?? { block: 0, start: 0, end: 0 };
+    const origin = blocks[block]!.origin;
+    fields[pointer] =
+      quoted === undefined
+        ? { status: "inferred" }
+        : {
+            status: "quoted",
+            quote: quoted.quote,
+            source: `block:${block}`,
+            span: { start: origin[start]!, end: origin[end - 1]! + 1 },
+          };
+    counts[fields[pointer].status]++;
+  };
+
+  if (persona.name !== UNNAMED) grade("/name", "name", persona.name);
+  if (persona.age !== null) grade("/age", "age", String(persona.age));
+  for (const field of ["occupation", "location"] as const) {
+    const value = persona[field];
+    if (value !== null) grade(`/${field}`, field, value);
+  }
+  for (const field of LIST_FIELDS.slice(0, -1)) {
+    persona[field].forEach((item, index) => grade(`/${field}/${index}`, field, item));
+  }
+  if (persona.communication_style !== null) grade("/communication_style", "communication_style", persona.communication_style);
+  persona.quotes.forEach((quote, index) => grade(`/quotes/${index}`, "quotes", quote));
+  return { mode: "flag", fields, counts };
+}
+
+/** The words of `text` as grounding compares them: runs of letters and digits, folded. */
+function words(text: string): string[] {
+  return text.normalize("NFKC").toLowerCase().match(/[\p{Alphabetic}\p{N}]+/gu) ?? [];
+}
+
+/** Whether quoted words mention `value`: at least half of its words that are not filler. */
+function mentions(quoted: string[], value: string): boolean {
+  const all = words(value);
+  const content = all.filter((w) => !FILLER_WORDS.has(w));
+  const counted = content.length === 0 ? all : content;
+  const matched = counted.filter((w) => quoted.some((q) => sameWord(w, q))).length;
+  return counted.length > 0 && matched * 2 >= counted.length;
+}
+
+/** Equal, or one a prefix of the other when the shorter has at least 4 characters. */
+function sameWord(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return short === long || (Array.from(short).length >= 4 && long.startsWith(short));
 }

@@ -4,8 +4,6 @@
  */
 
 export const LIMITS = {
-  /** Bytes of a request body (1 MiB). */
-  bodyBytes: 1024 * 1024,
   textBlocks: 50,
   blockChars: 100_000,
   /** Characters of all text blocks together. */
@@ -23,7 +21,6 @@ export const LIMITS = {
   evidence: 50,
   evidenceFieldChars: 64,
   evidenceSourceChars: 2_064,
-  /** A grounding span's end, and the most problems one answer's details list. */
-  spanEnd: 1_048_576,
+  /** The most problems one answer's details list. */
   violations: 20,
 } as const;

@@ -5,20 +5,10 @@
  */
 
 import { PersonaApiError } from "../errors.js";
+import { MOCK_SCENARIOS, type MockScenario } from "../scenarios.js";
 import type { ErrorCode } from "../types.js";
+import type { Violation } from "./rules.js";
 
-/** Every scenario, as `x-mock-scenario` names it. */
-export const MOCK_SCENARIOS = [
-  "RATE_LIMITED",
-  "UPSTREAM_TIMEOUT",
-  "UPSTREAM_UNAVAILABLE",
-  "EXTRACTION_FAILED",
-  "REFUSED",
-  "INTERNAL",
-  "slow",
-] as const;
-/** An outcome a call can ask the mock (or a server in mock mode) for. */
-export type MockScenario = (typeof MOCK_SCENARIOS)[number];
 /** The operations, by the names the server's messages use. */
 export type Operation = "process-persona" | "save-persona" | "get-persona";
 
@@ -84,13 +74,14 @@ export function latencyOf(latencyMs: MockOptions["latencyMs"] = 0): number {
   if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && min <= max && max <= 60_000)) {
     throw new RangeError("latencyMs must be whole milliseconds, or [min, max] with 0 <= min <= max <= 60000");
   }
-  return min + Math.floor(Math.random() * (max - min + 1));
+  return min === max ? min : min + Math.floor(Math.random() * (max - min + 1));
 }
 
 /** Waits `ms`; rejects with `ABORTED` as soon as `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(signal.reason));
+    if (ms <= 0) return resolve();
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(aborted(signal?.reason));
@@ -106,17 +97,11 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
 export const aborted = (cause: unknown): PersonaApiError =>
   new PersonaApiError({ code: "ABORTED", message: "the call was aborted", retryable: false, cause });
 
-/** Each code's status and whether retrying can help, as the server's `ApiError::new`. */
+/** Each code's status and whether retrying can help, as the server's `ApiError::new` (else 500). */
 const STATUS: Partial<Record<ErrorCode, [number, boolean]>> = {
-  INVALID_REQUEST: [400, false],
-  INVALID_ID: [400, false],
-  NOT_FOUND: [404, false],
-  PAYLOAD_TOO_LARGE: [413, false],
-  EXTRACTION_FAILED: [422, true],
-  REFUSED: [422, false],
-  RATE_LIMITED: [429, true],
-  UPSTREAM_UNAVAILABLE: [503, true],
-  UPSTREAM_TIMEOUT: [504, true],
+  INVALID_REQUEST: [400, false], INVALID_ID: [400, false], NOT_FOUND: [404, false], PAYLOAD_TOO_LARGE: [413, false],
+  EXTRACTION_FAILED: [422, true], REFUSED: [422, false], RATE_LIMITED: [429, true],
+  UPSTREAM_UNAVAILABLE: [503, true], UPSTREAM_TIMEOUT: [504, true],
 };
 
 /** An error as the client makes it of the server's envelope, with a fresh request id (a UUID v4). */
@@ -128,9 +113,4 @@ export function apiError(code: ErrorCode, message: string, retryAfter: number | 
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   const requestId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   return new PersonaApiError({ code, message, retryable, status, details, retryAfter, requestId });
-}
-
-interface Violation {
-  field: string;
-  message: string;
 }

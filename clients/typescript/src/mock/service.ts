@@ -15,11 +15,11 @@ import type {
   SourceCounts,
   StoredPersonaResult,
 } from "../types.js";
-import { read } from "./extractor.js";
-import { ground } from "./grounding.js";
+import { ground, read } from "./extractor.js";
 import { checkSource } from "./input.js";
 import { LIMITS } from "./limits.js";
 import { fromDraft, LIST_FIELDS, parse, type Draft, type Violation } from "./rules.js";
+import type { MockScenario } from "../scenarios.js";
 import * as s from "./scenarios.js";
 import { asClaimed, checkGrounding, clone, freshId, metadataFor, seeded, stored } from "./store.js";
 
@@ -45,7 +45,7 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
     if (signal?.aborted) throw s.aborted(signal.reason);
     let input: P | undefined;
     let failure: unknown = null;
-    let chosen: s.MockScenario | null = null;
+    let chosen: MockScenario | null = null;
     try {
       input = check();
       chosen = scenario === undefined ? null : s.scenarioNamed(scenario);
@@ -66,12 +66,6 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
   return {
     processPersona(textBlocks: string[], links: string[] = [], callOptions: CallOptions = {}): Promise<ProcessResult> {
       const check = () => {
-        const size = new TextEncoder().encode(JSON.stringify({ textBlocks, links })).length;
-        const max = LIMITS.bodyBytes;
-        if (size > max) {
-          const message = `the request body is ${size} bytes, ${size - max} over the limit of ${max} bytes (1 MiB); send less material in one request`;
-          throw s.apiError("PAYLOAD_TOO_LARGE", message);
-        }
         const checked = checkSource(textBlocks, links);
         if ("blocks" in checked) return checked.blocks;
         const { errors } = checked;
