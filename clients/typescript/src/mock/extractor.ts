@@ -12,21 +12,14 @@
 import type { FieldGrounding, Grounding, Persona } from "../types.js";
 import type { Block } from "./input.js";
 import { LIMITS } from "./limits.js";
-import { charCount, collapse, LIST_FIELDS, prefix, trim, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
+import { charCount, collapse, prefix, trim, UNNAMED, type Draft, type DraftEvidence } from "./rules.js";
 
 /** Rust's Unicode `\w`, which its `\b` is made of. */
 const WORD = String.raw`[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]`;
-
+const BOUNDARY = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
 /** A pattern with Rust's Unicode `\b`, `\d` and `\s`. */
-function re(source: string, flags = "gu"): RegExp {
-  return new RegExp(
-    source
-      .replaceAll(String.raw`\b`, `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`)
-      .replaceAll(String.raw`\d`, String.raw`\p{Nd}`)
-      .replaceAll(String.raw`\s`, String.raw`\p{White_Space}`),
-    flags,
-  );
-}
+const re = (source: string, flags = "gu"): RegExp =>
+  new RegExp(source.replaceAll("\\b", BOUNDARY).replaceAll("\\d", "\\p{Nd}").replaceAll("\\s", "\\p{White_Space}"), flags);
 
 /** `phrase` in any case (the letters Unicode folds to k and s too), each space `\s+`. */
 function ci(phrase: string): string {
@@ -91,15 +84,15 @@ const NOT_TRAITS = new Set(
   "a an the not no from in at on into going looking trying working living based interested currently now also just still here there sure about able".split(" "),
 );
 
-/** Turns a captured value into the items it names. */
+/**
+ * Captured values into items: `items` splits a list at commas, "and", "or" and "&"; `traits` too,
+ * unless it starts with a word that is no trait ("I'm a teacher"); `whole` keeps the clause as one
+ * item; `clauses` splits at commas and semicolons only.
+ */
 type Splitter = (value: string) => string[];
-/** A list split at commas, "and", "or" and "&". */
 const items: Splitter = (list) => keep(list.split(ITEM_SEPARATOR));
-/** Like `items`, unless the list starts with a word that is no trait ("I'm a teacher"). */
 const traits: Splitter = (list) => (NOT_TRAITS.has(list.split(/\p{White_Space}+/u)[0] ?? "") ? [] : items(list));
-/** The whole clause as one item. */
 const whole: Splitter = (clause) => keep([clause]);
-/** One item per clause, split at commas and semicolons only. */
 const clauses: Splitter = (list) => keep(list.split(re(r`\s*[,;]\s*`, "u")));
 
 /** Each item trimmed, a leading "to " dropped, empty ones left out. */
@@ -117,18 +110,9 @@ const ABBREVIATIONS = new Set(["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr"
 const CLOSERS = `.!?"'”’)`;
 
 /** One sentence: a trimmed, verbatim slice of a block, and where it starts (UTF-16 units). */
-interface Sentence {
-  block: number;
-  at: number;
-  text: string;
-}
-
+type Sentence = { block: number; at: number; text: string };
 /** Where an evidence quote is: characters `start..end` (code points) of a sanitised block. */
-interface Place {
-  block: number;
-  start: number;
-  end: number;
-}
+type Place = { block: number; start: number; end: number };
 
 /** The key under which `read` files each evidence item's place: the item as the rules keep it. */
 const placeKey = (e: DraftEvidence): string => [e.field, collapse(e.quote), e.source].join("\u0000");
@@ -269,29 +253,17 @@ export function ground(persona: Persona, blocks: Block[], places: Map<string, Pl
     const quoted = evidence.find((e) => e.field === field && says(e.words));
     const { block, start, end } = quoted?.place ?? { block: 0, start: 0, end: 0 };
     const origin = blocks[block]!.origin;
-    fields[pointer] =
-      quoted === undefined
-        ? { status: "inferred" }
-        : {
-            status: "quoted",
-            quote: quoted.quote,
-            source: `block:${block}`,
-            span: { start: origin[start]!, end: origin[end - 1]! + 1 },
-          };
+    const span = { start: origin[start]!, end: origin[end - 1]! + 1 };
+    fields[pointer] = quoted === undefined ? { status: "inferred" } : { status: "quoted", quote: quoted.quote, source: `block:${block}`, span };
     counts[fields[pointer].status]++;
   };
 
-  if (persona.name !== UNNAMED) grade("/name", "name", persona.name);
-  if (persona.age !== null) grade("/age", "age", String(persona.age));
-  for (const field of ["occupation", "location"] as const) {
-    const value = persona[field];
-    if (value !== null) grade(`/${field}`, field, value);
+  // Every value in persona field order: the background and the evidence are not grounded.
+  for (const [field, value] of Object.entries(persona)) {
+    if (field === "evidence" || field === "background") continue;
+    if (Array.isArray(value)) value.forEach((item, i) => grade(`/${field}/${i}`, field, String(item)));
+    else if (value !== null && !(field === "name" && value === UNNAMED)) grade(`/${field}`, field, String(value));
   }
-  for (const field of LIST_FIELDS.slice(0, -1)) {
-    persona[field].forEach((item, index) => grade(`/${field}/${index}`, field, item));
-  }
-  if (persona.communication_style !== null) grade("/communication_style", "communication_style", persona.communication_style);
-  persona.quotes.forEach((quote, index) => grade(`/quotes/${index}`, "quotes", quote));
   return { mode: "flag", fields, counts };
 }
 
