@@ -3,13 +3,8 @@
  * package's tests compare the two on every one), covering each family of phrases the mock reads.
  */
 
-/** One documented input of the mock. */
-export interface MockExample {
-  /** What the example shows. */
-  readonly name: string;
-  readonly textBlocks: readonly string[];
-  readonly links: readonly string[];
-}
+/** One documented input of the mock, named by what it shows. */
+export type MockExample = { readonly name: string; readonly textBlocks: readonly string[]; readonly links: readonly string[] };
 
 export const MOCK_EXAMPLES: readonly MockExample[] = [
   example("first-person introduction", [

@@ -46,35 +46,23 @@ const LABEL = r`\s*:\s*`;
 
 const NAME_GIVEN = re(r`\b(?:${ci("my name is|call me")}\s+|${ci("name")}${LABEL})${NAME}`);
 const NAME_SELF = re(r`\b${I_AM}\s+${NAME}`);
-const AGE = re(
-  r`\b(\d+)\s*-?\s*${ci("years?|yrs?")}\s*-?\s*${ci("old")}\b|\b${ci("aged")}\s+(\d+)\b|\b${ci("age")}${LABEL}(\d+)\b`,
-);
+const AGE = re(r`\b(\d+)\s*-?\s*${ci("years?|yrs?")}\s*-?\s*${ci("old")}\b|\b${ci("aged")}\s+(\d+)\b|\b${ci("age")}${LABEL}(\d+)\b`);
 const OCCUPATION_END = r`(?:\s+(?:in|at|for|from)\s+\p{Lu}|\s+${ci("and|but|who|where|with|since")}\b|\s*[,;.!?]|$)`;
-const OCCUPATION_STATED = re(
-  r`\b(?:${ci("i work as|works as|working as|my job is")}\s+${A}?|${ci("occupation|profession|job")}${LABEL}${A}?)${CLAUSE}${OCCUPATION_END}`,
-);
+const OCCUPATION_STATED = re(r`\b(?:${ci("i work as|works as|working as|my job is")}\s+${A}?|${ci("occupation|profession|job")}${LABEL}${A}?)${CLAUSE}${OCCUPATION_END}`);
 const OCCUPATION_SELF = re(r`\b${I_AM}\s+${A}${CLAUSE}${OCCUPATION_END}`);
-const LOCATION_STATED = re(
-  r`\b(?:${ci("i live in|lives in|living in|based in|i am from|i['’]m from|i come from|comes from")}\s+|${ci("location")}${LABEL})${PLACE}`,
-);
+const LOCATION_STATED = re(r`\b(?:${ci("i live in|lives in|living in|based in|i am from|i['’]m from|i come from|comes from")}\s+|${ci("location")}${LABEL})${PLACE}`);
 const LOCATION_AT_WORK = re(r`\b${ci("work|works|working")}\b[^,;.!?\n]*?\s${ci("in")}\s+${PLACE}`);
 /** One to three lowercase words: "curious", "very patient", "a bit shy". */
 const ADJECTIVE = r`\p{Ll}[\p{Ll}-]*(?:\s\p{Ll}[\p{Ll}-]*){0,2}`;
-const TRAITS_SELF = re(
-  r`\b${I_AM}\s+(${ADJECTIVE}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)${ADJECTIVE})*)(?:\s*[,;.!?]|\s+(?:and|but)\s+${ME}\b|$)`,
-);
+const TRAITS_SELF = re(r`\b${I_AM}\s+(${ADJECTIVE}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)${ADJECTIVE})*)(?:\s*[,;.!?]|\s+(?:and|but)\s+${ME}\b|$)`);
 const TRAITS_LABEL = re(r`\b${ci("traits")}${LABEL}${LIST}${LIST_END}`);
-const INTERESTS = re(
-  r`\b(?:${ci("i (?:really |also )?(?:love|enjoy|like)|interested in|passionate about")}\s+|${ci("interests|hobbies")}${LABEL})${LIST}${LIST_END}`,
-);
+const INTERESTS = re(r`\b(?:${ci("i (?:really |also )?(?:love|enjoy|like)|interested in|passionate about")}\s+|${ci("interests|hobbies")}${LABEL})${LIST}${LIST_END}`);
 const SKILLS = re(r`\b(?:${ci("i can|skilled (?:in|at)|good at")}\s+|${ci("skills")}${LABEL})${LIST}${LIST_END}`);
 const VALUES = re(r`\b(?:${ci("i value|i believe in")}\s+|${ci("values")}${LABEL})${LIST}${LIST_END}`);
 const GOALS = re(r`\b${ci("i (?:want|hope|plan) to|my goal is to")}\s+${CLAUSE}\s*(?:[,;.!?]|$)`);
 const GOALS_LABEL = re(r`\b${ci("goals?")}${LABEL}([^.!?\n]+?)\s*(?:[.!?]|$)`);
 const LANGUAGES = re(r`\b(?:${ci("i (?:can )?speak")}\s+|${ci("languages?")}${LABEL})${LIST}${LIST_END}`);
-const STYLE = re(
-  r`\b(?:${ci("communication style")}${LABEL}([^;.!?\n]+?)\s*(?:[;.!?]|$)|${ci("i prefer")}\s+([^;.!?\n]+?\s${ci("communication")})\b|${ci("i communicate")}\s+([^,;.!?\n]+?)\s*(?:[,;.!?]|$))`,
-);
+const STYLE = re(r`\b(?:${ci("communication style")}${LABEL}([^;.!?\n]+?)\s*(?:[;.!?]|$)|${ci("i prefer")}\s+([^;.!?\n]+?\s${ci("communication")})\b|${ci("i communicate")}\s+([^,;.!?\n]+?)\s*(?:[,;.!?]|$))`);
 /** "I" as a word: "I ", "I'm", "I've", "I'd", "I'll". */
 const FIRST_PERSON = re(r`\bI(?:\s|['’](?:m|ve|d|ll)\b)`, "u");
 
@@ -96,12 +84,8 @@ const whole: Splitter = (clause) => keep([clause]);
 const clauses: Splitter = (list) => keep(list.split(re(r`\s*[,;]\s*`, "u")));
 
 /** Each item trimmed, a leading "to " dropped, empty ones left out. */
-function keep(raws: string[]): string[] {
-  return raws
-    .map((raw) => raw.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, ""))
-    .map((item) => (/^to $/i.test(item.slice(0, 3)) ? item.slice(3).replace(/^\p{White_Space}+/u, "") : item))
-    .filter((item) => item !== "");
-}
+const keep = (raws: string[]): string[] =>
+  raws.map(trim).map((item) => (/^to $/i.test(item.slice(0, 3)) ? trim(item.slice(3)) : item)).filter((item) => item !== "");
 
 const BACKGROUND_CHARS = 300;
 const QUOTES = 3;
@@ -165,8 +149,7 @@ export function read(blocks: Block[]): { draft: Draft; places: Map<string, Place
   };
   const text = (value: string): string | null => value || null;
   // As Rust's u64 parse into the draft's i64: digits only, within range.
-  const integer = (value: string): number | null =>
-    /^[0-9]+$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n ? Number(value) : null;
+  const integer = (value: string): number | null => (/^[0-9]+$/.test(value) && BigInt(value) <= 2n ** 63n - 1n ? Number(value) : null);
 
   const name = first("name", [NAME_GIVEN, NAME_SELF], text);
   const age = first("age", [AGE], integer);
@@ -176,11 +159,7 @@ export function read(blocks: Block[]): { draft: Draft; places: Map<string, Place
   const background = all[0] === undefined ? "" : prefix(all[0].text, BACKGROUND_CHARS);
   if (all[0] !== undefined) cite("background", all[0], background, 0);
   const draft: Draft = {
-    name,
-    age,
-    occupation,
-    location,
-    background,
+    ...{ name, age, occupation, location, background },
     traits: list("traits", [[TRAITS_SELF, traits], [TRAITS_LABEL, items]]),
     interests: list("interests", [[INTERESTS, items]]),
     skills: list("skills", [[SKILLS, items]]),
@@ -189,10 +168,10 @@ export function read(blocks: Block[]): { draft: Draft; places: Map<string, Place
     languages: list("languages", [[LANGUAGES, items]]),
     communication_style: first("communication_style", [STYLE], text),
     // The first three sentences in the first person that fit in a quote.
-    quotes: all.filter((s) => FIRST_PERSON.test(s.text) && charCount(s.text) <= LIMITS.quoteChars).slice(0, QUOTES).map((s) => {
-      cite("quotes", s, s.text, 0);
-      return s.text;
-    }),
+    quotes: all
+      .filter((s) => FIRST_PERSON.test(s.text) && charCount(s.text) <= LIMITS.quoteChars)
+      .slice(0, QUOTES)
+      .map((s) => (cite("quotes", s, s.text, 0), s.text)),
     evidence,
   };
   return { draft, places };

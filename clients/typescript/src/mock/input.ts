@@ -8,17 +8,9 @@ import { LIMITS } from "./limits.js";
 import { charCount, isBlank, trim } from "./rules.js";
 
 /** One broken input rule; `tooLarge` when it is about size (413 when every one is). */
-export interface SourceError {
-  message: string;
-  pointer: string;
-  tooLarge: boolean;
-}
-
+export type SourceError = { message: string; pointer: string; tooLarge: boolean };
 /** A sanitised, trimmed block, and for each of its characters its index in the block as sent. */
-export interface Block {
-  text: string;
-  origin: number[];
-}
+export type Block = { text: string; origin: number[] };
 
 const tooMany = (what: string, count: number, max: number, unit: string): string =>
   `${what} ${count} ${unit}; at most ${max} are allowed (${count - max} too many)`;
@@ -26,9 +18,7 @@ const tooMany = (what: string, count: number, max: number, unit: string): string
 /** The sanitised blocks, or every rule the material breaks, in input order. */
 export function checkSource(textBlocks: string[], links: string[]): { blocks: Block[] } | { errors: SourceError[] } {
   const errors: SourceError[] = [];
-  const fail = (message: string, pointer: string, tooLarge: boolean): void => {
-    errors.push({ message, pointer, tooLarge });
-  };
+  const fail = (message: string, pointer: string, tooLarge: boolean): void => void errors.push({ message, pointer, tooLarge });
   if (textBlocks.length === 0) fail("textBlocks must hold at least one block of text", "/textBlocks", false);
   if (textBlocks.length > LIMITS.textBlocks) {
     fail(tooMany("textBlocks holds", textBlocks.length, LIMITS.textBlocks, "blocks"), "/textBlocks", true);
@@ -50,10 +40,7 @@ export function checkSource(textBlocks: string[], links: string[]): { blocks: Bl
     fail(tooMany("the text blocks have", total, LIMITS.totalChars, "characters in total"), "/textBlocks", true);
   }
   if (links.length > LIMITS.links) fail(tooMany("links holds", links.length, LIMITS.links, "links"), "/links", true);
-  links.forEach((raw, index) => {
-    const error = checkLink(raw, index);
-    if (error !== null) errors.push(error);
-  });
+  errors.push(...links.flatMap((raw, index) => checkLink(raw, index) ?? []));
   return errors.length === 0 ? { blocks } : { errors };
 }
 
@@ -84,12 +71,8 @@ function checkLink(raw: string, index: number): SourceError | null {
   const count = charCount(link);
   if (count > LIMITS.linkChars) return fail(tooMany("has", count, LIMITS.linkChars, "characters"), true);
   const notUrl = fail("is not an absolute URL (expected something like https://example.com/page)");
-  let url: URL;
-  try {
-    url = new URL(link);
-  } catch {
-    return notUrl;
-  }
+  const url = ((): URL | null => { try { return new URL(link); } catch { return null; } })();
+  if (url === null) return notUrl;
   if (url.protocol !== "http:" && url.protocol !== "https:") return fail("must use http or https");
   // The server also refuses a link that percent-encoding makes too long; the mock does not.
   return url.hostname === "" ? notUrl : null;

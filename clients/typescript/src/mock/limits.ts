@@ -6,12 +6,10 @@
 export const LIMITS = {
   textBlocks: 50,
   blockChars: 100_000,
-  /** Characters of all text blocks together. */
-  totalChars: 300_000,
+  totalChars: 300_000, // all text blocks together
   links: 50,
   linkChars: 2_048,
-  /** A name, an occupation, a location. */
-  shortChars: 200,
+  shortChars: 200, // a name, an occupation, a location
   maxAge: 130,
   listItems: 20,
   itemChars: 200,
@@ -21,6 +19,5 @@ export const LIMITS = {
   evidence: 50,
   evidenceFieldChars: 64,
   evidenceSourceChars: 2_064,
-  /** The most problems one answer's details list. */
-  violations: 20,
+  violations: 20, // problems listed in one answer's details
 } as const;

@@ -12,17 +12,13 @@ import { LIMITS } from "./limits.js";
 export const UNNAMED = "Unnamed persona";
 /** The persona's list fields, in schema order. */
 export const LIST_FIELDS = ["traits", "interests", "skills", "values", "goals", "languages", "quotes"] as const;
-export type ListField = (typeof LIST_FIELDS)[number];
 
 /** One evidence item of a draft, every part present. */
 export type DraftEvidence = Required<NonNullable<PersonaDraft["evidence"]>[number]>;
 /** A save's `persona` with the server's defaults filled in: what the rules take. */
 export type Draft = Required<Omit<PersonaDraft, "evidence">> & { evidence: DraftEvidence[] };
 /** Why a value cannot be saved as sent: a JSON pointer and what is wrong. */
-export interface Violation {
-  field: string;
-  message: string;
-}
+export type Violation = { field: string; message: string };
 
 /** Characters (code points, as Rust counts them) in `s`. */
 export const charCount = (s: string): number => Array.from(s).length;
@@ -34,19 +30,10 @@ export const trim = (s: string): string => s.replace(/^\p{White_Space}+|\p{White
 export const isBlank = (s: string): boolean => /^[\p{White_Space}\p{Cc}\p{Default_Ignorable_Code_Point}]*$/u.test(s);
 /** Runs of whitespace made one space, both ends trimmed, control and bidi controls dropped. */
 export const collapse = (s: string): string =>
-  s
-    .split(/\p{White_Space}+/u)
-    .map((w) => w.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu, ""))
-    .filter((w) => w !== "")
-    .join(" ");
+  s.split(/\p{White_Space}+/u).map((w) => w.replace(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu, "")).filter((w) => w !== "").join(" ");
 
 /** What the rules found, as a warning (lenient) and as a violation (strict, when it loses information). */
-interface Finding {
-  field: string;
-  code: Warning["code"];
-  warning: string;
-  violation: string | null;
-}
+type Finding = { field: string; code: Warning["code"]; warning: string; violation: string | null };
 
 /** Repairs the extractor's draft into a persona, with a warning for every change. */
 export function fromDraft(draft: Draft): { persona: Persona; warnings: Warning[] } {

@@ -28,18 +28,13 @@ export const SLOW_MS = 3_000;
 type Answer = [ErrorCode, string, number?];
 const DEADLINE: Answer = ["UPSTREAM_TIMEOUT", `the request took longer than ${REQUEST_DEADLINE_MS} ms; try again, perhaps with less material`];
 const INTERNAL: Answer = ["INTERNAL", "something went wrong on our side; the request id helps us find out what"];
+const STORE_DOWN: Answer = ["UPSTREAM_UNAVAILABLE", "persona storage is unavailable right now; try again shortly", 5];
 /** Each fault's answer to process-persona (the model's error), and to save and get (the store's). */
 const FAULTS: Record<Exclude<MockScenario, "slow">, { process: Answer; store: Answer | null }> = {
   RATE_LIMITED: { process: ["RATE_LIMITED", "", 10], store: ["RATE_LIMITED", "", 10] },
   UPSTREAM_TIMEOUT: { process: ["UPSTREAM_TIMEOUT", "the persona model did not answer in time; try again"], store: DEADLINE },
-  UPSTREAM_UNAVAILABLE: {
-    process: ["UPSTREAM_UNAVAILABLE", "the persona model is unavailable right now"],
-    store: ["UPSTREAM_UNAVAILABLE", "persona storage is unavailable right now; try again shortly", 5],
-  },
-  EXTRACTION_FAILED: {
-    process: ["EXTRACTION_FAILED", "the persona model did not produce a valid persona; try again, or shorten or rephrase the material"],
-    store: null,
-  },
+  UPSTREAM_UNAVAILABLE: { process: ["UPSTREAM_UNAVAILABLE", "the persona model is unavailable right now"], store: STORE_DOWN },
+  EXTRACTION_FAILED: { process: ["EXTRACTION_FAILED", "the persona model did not produce a valid persona; try again, or shorten or rephrase the material"], store: null },
   REFUSED: { process: ["REFUSED", "the persona model declined to process this material"], store: null },
   INTERNAL: { process: INTERNAL, store: INTERNAL },
 };
@@ -78,21 +73,14 @@ export function latencyOf(latencyMs: MockOptions["latencyMs"] = 0): number {
 }
 
 /** Waits `ms`; rejects with `ABORTED` as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
+export const sleep = (ms: number, signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(signal.reason));
     if (ms <= 0) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(aborted(signal?.reason));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
+    const onAbort = (): void => (clearTimeout(timer), reject(aborted(signal?.reason)));
+    const timer = setTimeout(() => (signal?.removeEventListener("abort", onAbort), resolve()), ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
 
 export const aborted = (cause: unknown): PersonaApiError =>
   new PersonaApiError({ code: "ABORTED", message: "the call was aborted", retryable: false, cause });
@@ -111,6 +99,6 @@ export function apiError(code: ErrorCode, message: string, retryAfter: number | 
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  const requestId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const requestId = hex.replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-");
   return new PersonaApiError({ code, message, retryable, status, details, retryAfter, requestId });
 }

@@ -5,21 +5,13 @@
  * samples, and the scenarios, faults and latency a frontend can test its error states with.
  */
 
-import type {
-  CallOptions,
-  PersonaDraft,
-  PersonaService,
-  ProcessResult,
-  SaveOptions,
-  SaveResult,
-  SourceCounts,
-  StoredPersonaResult,
-} from "../types.js";
+import type { MockScenario } from "../scenarios.js";
+import type { CallOptions, PersonaDraft, PersonaService, ProcessResult, SaveOptions } from "../types.js";
+import type { SaveResult, SourceCounts, StoredPersonaResult } from "../types.js";
 import { ground, read } from "./extractor.js";
 import { checkSource } from "./input.js";
 import { LIMITS } from "./limits.js";
 import { fromDraft, LIST_FIELDS, parse, type Draft, type Violation } from "./rules.js";
-import type { MockScenario } from "../scenarios.js";
 import * as s from "./scenarios.js";
 import { asClaimed, checkGrounding, clone, freshId, metadataFor, seeded, stored } from "./store.js";
 

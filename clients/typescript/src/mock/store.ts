@@ -43,15 +43,10 @@ export async function metadataFor(id: string, persona: Persona, source: SourceCo
   if (subtle === undefined) {
     throw new Error("mockPersonaService needs Web Crypto's digest, which the browser gives secure pages only (https or http://localhost)");
   }
-  const hash = new Uint8Array(await subtle.digest("SHA-256", bytes));
-  return {
-    persona_id: id,
-    created_at: createdAt.toISOString().replace(/\.\d+Z$/, "Z"),
-    file_size: bytes.length,
-    source_blocks: source.blocks,
-    source_links: source.links,
-    content_sha256: Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join(""),
-  };
+  const hash = Array.from(new Uint8Array(await subtle.digest("SHA-256", bytes)), (b) => b.toString(16).padStart(2, "0"));
+  const created_at = createdAt.toISOString().replace(/\.\d+Z$/, "Z");
+  const { blocks: source_blocks, links: source_links } = source;
+  return { persona_id: id, created_at, file_size: bytes.length, source_blocks, source_links, content_sha256: hash.join("") };
 }
 
 /**
