@@ -6,6 +6,8 @@
 /** One documented input of the mock, named by what it shows. */
 export type MockExample = { readonly name: string; readonly textBlocks: readonly string[]; readonly links: readonly string[] };
 
+const example = (name: string, textBlocks: string[], links: string[] = []): MockExample => ({ name, textBlocks, links });
+
 export const MOCK_EXAMPLES: readonly MockExample[] = [
   example("first-person introduction", [
     "Hi, my name is Maya Patel. I am 34 years old and I work as a product designer. I live in Berlin. I love climbing and jazz.",
@@ -26,7 +28,3 @@ export const MOCK_EXAMPLES: readonly MockExample[] = [
     "  \r\n Call me Zoë Ørsted.\r\nI live in Newcastle upon Tyne and I'm good at chess.  ",
   ]),
 ];
-
-function example(name: string, textBlocks: string[], links: string[] = []): MockExample {
-  return { name, textBlocks, links };
-}

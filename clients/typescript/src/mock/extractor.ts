@@ -21,11 +21,10 @@ const BOUNDARY = `(?:(?<=${WORD})(?!${WORD})|(?<!${WORD})(?=${WORD}))`;
 const re = (source: string, flags = "gu"): RegExp =>
   new RegExp(source.replaceAll("\\b", BOUNDARY).replaceAll("\\d", "\\p{Nd}").replaceAll("\\s", "\\p{White_Space}"), flags);
 
-/** `phrase` in any case (the letters Unicode folds to k and s too), each space `\s+`. */
-function ci(phrase: string): string {
-  const cases = (c: string): string => ({ k: "kK\u212A", s: "sS\u017F" })[c] ?? c + c.toUpperCase();
-  return `(?:${phrase.replace(/[a-z]/g, (c) => `[${cases(c)}]`).replaceAll(" ", String.raw`\s+`)})`;
-}
+/** `phrase` in any case (with the letters Unicode folds to k and s), each space `\s+`. */
+const FOLDS: Record<string, string> = { k: "kK\u212A", s: "sS\u017F" };
+const ci = (phrase: string): string =>
+  `(?:${phrase.replace(/[a-z]/g, (c) => `[${FOLDS[c] ?? c + c.toUpperCase()}]`).replaceAll(" ", String.raw`\s+`)})`;
 
 const r = String.raw;
 /** One capitalised word of a name or place: "Maya", "O'Brien", "Jean-Luc", "Zoë". */
@@ -189,27 +188,25 @@ function sentences(block: string): Array<[number, string]> {
   const found: Array<[number, string]> = [];
   const push = (start: number, end: number): void => {
     const text = block.slice(start, end);
-    const lead = text.length - text.replace(/^\p{White_Space}+/u, "").length;
-    if (trim(text) !== "") found.push([start + lead, trim(text)]);
+    if (trim(text) !== "") found.push([start + text.length - text.replace(/^\p{White_Space}+/u, "").length, trim(text)]);
   };
+  // The characters that end a sentence are single UTF-16 units, so the walk goes unit by unit.
   let start = 0;
-  let i = 0;
-  while (i < block.length) {
-    const c = String.fromCodePoint(block.codePointAt(i)!);
-    const at = i;
-    i += c.length;
+  for (let i = 0; i < block.length; i++) {
+    const c = block[i]!;
     if (c === "\n") {
-      push(start, at);
-      start = i;
+      push(start, i);
+      start = i + 1;
     } else if (c === "." || c === "!" || c === "?") {
-      while (i < block.length && CLOSERS.includes(block[i]!)) i++;
-      const atBreak = i >= block.length || /^\p{White_Space}/u.test(block.slice(i, i + 2));
-      const word = /\p{Alphabetic}*$/u.exec(block.slice(start, at))![0];
+      let end = i + 1;
+      while (end < block.length && CLOSERS.includes(block[end]!)) end++;
+      const word = /\p{Alphabetic}*$/u.exec(block.slice(start, i))![0];
       const abbreviation = c === "." && ((charCount(word) === 1 && word !== "I") || ABBREVIATIONS.has(word));
-      if (atBreak && !abbreviation) {
-        push(start, i);
-        start = i;
+      if (!abbreviation && (end === block.length || /^\p{White_Space}/u.test(block.slice(end, end + 2)))) {
+        push(start, end);
+        start = end;
       }
+      i = end - 1;
     }
   }
   push(start, block.length);

@@ -50,11 +50,9 @@ export function parse(draft: Draft): Persona | Violation[] {
 
 function normalise(draft: Draft): [Persona, Finding[]] {
   const findings: Finding[] = [];
-  const found = (field: string, code: Warning["code"], warning: string, violation: string | null): void => {
-    findings.push({ field, code, warning, violation });
-  };
+  const found = (field: string, code: Warning["code"], warning: string, violation: string | null): void =>
+    void findings.push({ field, code, warning, violation });
   const nameOf = (field: string): string => field.replace(/^\/+/, "");
-
   const text = (field: string, value: string, max: number): string => {
     const collapsed = collapse(value);
     const name = nameOf(field);
@@ -70,12 +68,10 @@ function normalise(draft: Draft): [Persona, Finding[]] {
     found(field, "TRUNCATED", `${name} had ${count} characters and was cut to ${max}`, `${name} has ${count} characters; at most ${max} are allowed`);
     return trim(prefix(collapsed, max));
   };
-  const optional = (field: string, value: string | null, max: number): string | null =>
-    value === null ? null : text(field, value, max) || null;
+  const optional = (field: string, value: string | null, max: number): string | null => (value === null ? null : text(field, value, max) || null);
   const cap = <T>(field: string, items: T[], max: number): T[] => {
-    if (items.length <= max) return items;
-    const name = nameOf(field);
-    found(field, "TOO_MANY_ITEMS", `${name} had ${items.length} items; the first ${max} were kept`, `${name} has ${items.length} items; at most ${max} are allowed`);
+    const [name, count] = [nameOf(field), items.length];
+    if (count > max) found(field, "TOO_MANY_ITEMS", `${name} had ${count} items; the first ${max} were kept`, `${name} has ${count} items; at most ${max} are allowed`);
     return items.slice(0, max);
   };
   const list = (field: string, items: string[], max: number): string[] => {
@@ -84,16 +80,13 @@ function normalise(draft: Draft): [Persona, Finding[]] {
     let duplicates = 0;
     for (const raw of items) {
       const item = text(`${field}/${kept.length}`, raw, max);
-      if (item === "") continue;
-      if (keys.has(item.toLowerCase())) {
-        duplicates++;
-        continue;
-      }
-      keys.add(item.toLowerCase());
-      kept.push(item);
+      const key = item.toLowerCase();
+      if (item !== "" && !keys.has(key)) kept.push(item);
+      else if (item !== "") duplicates++;
+      keys.add(key);
     }
-    const name = nameOf(field);
-    if (duplicates > 0) found(field, "DUPLICATES_REMOVED", `${name} repeated ${duplicates} item(s); each is kept once`, null);
+    // A repeat is repaired silently on a save (it loses nothing), and reported on process.
+    if (duplicates > 0) found(field, "DUPLICATES_REMOVED", `${nameOf(field)} repeated ${duplicates} item(s); each is kept once`, null);
     return cap(field, kept, LIMITS.listItems);
   };
   const evidence = (items: DraftEvidence[]): DraftEvidence[] => {

@@ -7,11 +7,9 @@ import type { Draft } from "./rules.js";
 
 /** The ids of the samples, in order: Ada Lovelace, then Grace Hopper. */
 export const SAMPLE_IDS = ["sample-ada-lovelace01", "sample-grace-hopper01"] as const;
-
 /** When the samples were created, and from how much material. */
 export const SAMPLE_CREATED_AT = new Date("2026-01-01T00:00:00Z");
 export const SAMPLE_SOURCE = { blocks: 1, links: 1 };
-
 /** The samples' drafts, in the order of `SAMPLE_IDS`. */
 export const SAMPLE_DRAFTS: readonly [Draft, Draft] = [
   {

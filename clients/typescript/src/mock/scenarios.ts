@@ -20,18 +20,19 @@ export interface MockOptions {
   latencyMs?: number | readonly [number, number] | undefined;
 }
 
-/** The server's default `REQUEST_DEADLINE_MS`: an answer later than this is the deadline's 504. */
+/** The server's default `REQUEST_DEADLINE_MS` (a later answer is the deadline's 504), and `slow`'s wait. */
 export const REQUEST_DEADLINE_MS = 30_000;
-/** How long `slow` waits before the normal answer. */
 export const SLOW_MS = 3_000;
 
 type Answer = [ErrorCode, string, number?];
+/** The API's own per-client limiter's answer, naming the operation. */
+const LIMITED: Answer = ["RATE_LIMITED", "too many {op} requests from this client; wait 10 s and try again", 10];
 const DEADLINE: Answer = ["UPSTREAM_TIMEOUT", `the request took longer than ${REQUEST_DEADLINE_MS} ms; try again, perhaps with less material`];
 const INTERNAL: Answer = ["INTERNAL", "something went wrong on our side; the request id helps us find out what"];
 const STORE_DOWN: Answer = ["UPSTREAM_UNAVAILABLE", "persona storage is unavailable right now; try again shortly", 5];
 /** Each fault's answer to process-persona (the model's error), and to save and get (the store's). */
 const FAULTS: Record<Exclude<MockScenario, "slow">, { process: Answer; store: Answer | null }> = {
-  RATE_LIMITED: { process: ["RATE_LIMITED", "", 10], store: ["RATE_LIMITED", "", 10] },
+  RATE_LIMITED: { process: LIMITED, store: LIMITED },
   UPSTREAM_TIMEOUT: { process: ["UPSTREAM_TIMEOUT", "the persona model did not answer in time; try again"], store: DEADLINE },
   UPSTREAM_UNAVAILABLE: { process: ["UPSTREAM_UNAVAILABLE", "the persona model is unavailable right now"], store: STORE_DOWN },
   EXTRACTION_FAILED: { process: ["EXTRACTION_FAILED", "the persona model did not produce a valid persona; try again, or shorten or rephrase the material"], store: null },
@@ -55,9 +56,7 @@ export function scenarioError(scenario: Exclude<MockScenario, "slow">, op: Opera
   const answer = op === "process-persona" ? FAULTS[scenario].process : FAULTS[scenario].store;
   if (answer === null) return apiError("INVALID_REQUEST", `x-mock-scenario ${scenario} applies to process-persona only`);
   const [code, message, retryAfter = null] = answer;
-  // The per-client limiter's answer names the operation.
-  const text = code === "RATE_LIMITED" ? `too many ${op} requests from this client; wait 10 s and try again` : message;
-  return apiError(code, text, retryAfter);
+  return apiError(code, message.replace("{op}", op), retryAfter);
 }
 
 /** The request deadline's answer. */

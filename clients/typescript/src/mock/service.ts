@@ -19,11 +19,9 @@ const invalid = (message: string, prefix: string, violations: Violation[]): Erro
   s.apiError("INVALID_REQUEST", message, null, violations.map((v) => ({ field: `${prefix}${v.field}`, message: v.message })));
 
 /**
- * A mock of the Persona API with the client's interface. Each call answers as `persona-server`
- * in mock mode would (the package README says what is and is not modelled); a call's
- * `scenario`, and `options.faultRate` and `options.latencyMs`, make it fail or wait as the server
- * does for `x-mock-scenario`, `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS`. Every service has its own
- * store, seeded with the samples `sample-ada-lovelace01` and `sample-grace-hopper01`.
+ * A mock of the Persona API with the client's interface, answering as `persona-server` in mock
+ * mode (the package README says what is and is not modelled), failing or waiting as it does for
+ * a call's `scenario` and for `faultRate` and `latencyMs`. Each has its own store with the samples.
  */
 export function mockPersonaService(options: s.MockOptions = {}): PersonaService {
   const faultRate = options.faultRate ?? 0;
@@ -60,16 +58,15 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
       const check = () => {
         const checked = checkSource(textBlocks, links);
         if ("blocks" in checked) return checked.blocks;
-        const { errors } = checked;
+        const errors = checked.errors;
         const code = errors.every((e) => e.tooLarge) ? "PAYLOAD_TOO_LARGE" : "INVALID_REQUEST";
         throw s.apiError(code, errors[0]!.message, null, errors.map((e) => ({ field: e.pointer, message: e.message })));
       };
       return call("process-persona", callOptions, check, async (blocks) => {
         const { draft, places } = read(blocks);
         const { persona, warnings } = fromDraft(draft);
-        const grounding = ground(persona, blocks, places);
         const usage = { model: "mock", prompt_tokens: 0, completion_tokens: 0, attempts: 1, cached: false };
-        return { persona, warnings, grounding, usage };
+        return { persona, warnings, grounding: ground(persona, blocks, places), usage };
       });
     },
 
@@ -84,9 +81,8 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
         if (violations.length > 0) throw invalid("source counts are out of range", "/source", violations);
         const grounding = saveOptions.grounding ?? undefined;
         const misfits = grounding === undefined ? [] : checkGrounding(grounding, parsed);
-        if (misfits.length > 0) {
-          throw invalid("the grounding does not fit the persona; fix or leave out the fields listed in details", "/grounding", misfits);
-        }
+        const misfit = "the grounding does not fit the persona; fix or leave out the fields listed in details";
+        if (misfits.length > 0) throw invalid(misfit, "/grounding", misfits);
         return { persona: parsed, counts, grounding };
       };
       return call("save-persona", saveOptions, check, async ({ persona: parsed, counts, grounding }) => {
@@ -100,10 +96,8 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
     },
 
     getPersona(id: string, callOptions: CallOptions = {}): Promise<StoredPersonaResult> {
-      const check = () => {
-        if (typeof id !== "string" || !/^[A-Za-z0-9_-]{21}$/.test(id)) {
-          throw s.apiError("INVALID_ID", "a persona id is exactly 21 characters of A-Z, a-z, 0-9, '_' and '-'");
-        }
+      const check = (): void => {
+        if (!/^[A-Za-z0-9_-]{21}$/.test(id)) throw s.apiError("INVALID_ID", "a persona id is exactly 21 characters of A-Z, a-z, 0-9, '_' and '-'");
       };
       return call("get-persona", callOptions, check, async () => {
         const document = (await documents()).get(id);
@@ -114,10 +108,7 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
   };
 }
 
-/**
- * The persona a client sent, with the server's defaults for what it left out. (The types keep a
- * TypeScript caller from sending another shape, which the server refuses with 400.)
- */
+/** The persona sent, with the server's defaults for what it left out (the types allow no other shape). */
 function toDraft(p: PersonaDraft): Draft {
   const lists = Object.fromEntries(LIST_FIELDS.map((name) => [name, p[name] ?? []])) as Pick<Draft, (typeof LIST_FIELDS)[number]>;
   const evidence = (p.evidence ?? []).map(({ field = "", quote = "", source = "" }) => ({ field, quote, source }));

@@ -1,8 +1,7 @@
 /**
- * The mock's store: documents in memory, seeded with the two samples; their metadata as
- * `domain/src/document.rs` writes it (`file_size` and `content_sha256` of the persona's compact
- * JSON in schema order, `created_at` in whole seconds); fresh ids of nanoid's alphabet; and the
- * check of a grounding saved back (`domain/src/grounding/check.rs`) where a frontend meets it.
+ * The mock's store: documents in memory, seeded with the two samples; metadata as
+ * `domain/src/document.rs` writes it (of the persona's compact JSON in schema order); fresh ids;
+ * and the check of a grounding saved back (`domain/src/grounding/check.rs`) where a frontend meets it.
  */
 
 import type { Grounding, Metadata, Persona, SourceCounts, StoredPersonaResult } from "../types.js";
@@ -27,7 +26,7 @@ export const stored = (id: string, persona: Persona, grounding: Grounding | unde
 export async function seeded(): Promise<Map<string, StoredPersonaResult>> {
   const documents = new Map<string, StoredPersonaResult>();
   for (const [index, id] of SAMPLE_IDS.entries()) {
-    const persona = fromDraft(SAMPLE_DRAFTS[index]!).persona;
+    const { persona } = fromDraft(SAMPLE_DRAFTS[index]!);
     documents.set(id, stored(id, persona, undefined, await metadataFor(id, persona, SAMPLE_SOURCE, SAMPLE_CREATED_AT)));
   }
   return documents;
@@ -62,10 +61,8 @@ export function checkGrounding(grounding: Grounding, persona: Persona): Violatio
     const [, name = "", index] = /^\/([a-z_]{1,32})(?:\/(0|[1-9][0-9]{0,2}))?$/.exec(pointer) ?? [];
     const value: unknown = name === "background" || name === "evidence" ? null : persona[name as keyof Persona];
     const names = value != null && (Array.isArray(value) ? Number(index ?? Infinity) < value.length : index === undefined);
-    if (!names) {
-      const field = `/fields/${pointer.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-      violations.push({ field, message: "names no value of the saved persona (background and evidence are not grounded)" });
-    }
+    const field = `/fields/${pointer.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    if (!names) violations.push({ field, message: "names no value of the saved persona (background and evidence are not grounded)" });
   }
   if ((["quoted", "stated", "inferred"] as const).some((status) => grounding.counts[status] !== tally[status])) {
     violations.push({ field: "/counts", message: "counts must match the statuses in fields" });
