@@ -4,7 +4,8 @@
 // Plain DOM and same-origin fetch, no framework and no build step. Text from the user or the
 // service only ever reaches the page through textContent and form values (never HTML), and
 // nothing is written to the console. Every failure shows the service's envelope: its message,
-// request id and details.
+// request id, details and the wait it asks for. In mock mode a Simulate choice makes process and
+// save answer as the real service would in a failure (sent as `x-mock-scenario`).
 
 /** Progress shows only when processing takes longer than this. */
 const PROGRESS_DELAY_MS = 300;
@@ -77,19 +78,26 @@ export function regrounded(before, after, grounding) {
   return { mode: grounding?.mode ?? 'flag', fields, counts };
 }
 
-/** An error to show: the envelope's message, request id and details, or plain words. */
+/** An error to show: the envelope's message, request id, details and the wait it asks for. */
 export class ShownError extends Error {
-  constructor(message, { requestId = null, details = [], code = null } = {}) {
+  constructor(message, { requestId = null, details = [], code = null, retryAfter = null } = {}) {
     super(message);
     this.name = 'ShownError';
     this.requestId = requestId;
     this.details = details;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
+/** `Retry-After` in whole seconds, or null when absent or not a number of seconds. */
+export function retryAfterSeconds(header) {
+  const value = String(header ?? '').trim();
+  return /^\d+$/.test(value) ? Number(value) : null;
+}
+
 /** Reads an answer: its `data` on success, a ShownError otherwise. */
-export function readEnvelope(status, text, headerRequestId) {
+export function readEnvelope(status, text, headerRequestId, retryAfter = null) {
   let body;
   try {
     body = JSON.parse(text);
@@ -106,6 +114,7 @@ export function readEnvelope(status, text, headerRequestId) {
       requestId: error.request_id ?? headerRequestId,
       details: Array.isArray(error.details) ? error.details : [],
       code: error.code ?? null,
+      retryAfter,
     });
   }
   throw new ShownError(
@@ -148,13 +157,22 @@ const state = {
   saving: false,
   /** Text blocks and links added so far, for their element ids. */
   entries: 0,
+  /** Whether the service is in mock mode (then the Simulate choice is offered and sent). */
+  mock: false,
 };
+
+/** The mock scenario chosen under Simulate, as `x-mock-scenario` (none outside mock mode). */
+function scenarioHeader() {
+  const scenario = state.mock ? $('simulate').value : '';
+  return scenario ? { 'x-mock-scenario': scenario } : {};
+}
 
 async function call(path, init = {}) {
   let response;
   let text;
   try {
-    response = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+    const headers = { accept: 'application/json', ...init.headers };
+    response = await fetch(path, { ...init, headers });
     text = await response.text();
   } catch (error) {
     if (error?.name === 'AbortError') throw error;
@@ -162,13 +180,14 @@ async function call(path, init = {}) {
       'Could not reach the service: the network request failed. Check your connection and try again.',
     );
   }
-  return readEnvelope(response.status, text, response.headers.get('x-request-id'));
+  return readEnvelope(response.status, text, response.headers.get('x-request-id'),
+    retryAfterSeconds(response.headers.get('retry-after')));
 }
 
 function postJson(path, body, signal) {
   return call(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...scenarioHeader() },
     body: JSON.stringify(body),
     signal,
   });
@@ -185,6 +204,9 @@ function showError(error) {
   if (shown.details.length > 0) {
     alert.append(el('ul', { class: 'alert-details' }, ...shown.details.map((d) => el('li', {},
       el('code', { text: d.field }), `: ${d.message}`))));
+  }
+  if (shown.retryAfter !== null && shown.retryAfter !== undefined) {
+    alert.append(el('p', { class: 'alert-retry', text: `Try again in ${shown.retryAfter} s.` }));
   }
   if (shown.requestId) {
     alert.append(el('p', { class: 'alert-request' }, 'Request id: ',
@@ -558,6 +580,8 @@ async function showMode() {
     const health = await call('/api/health');
     $('mode').textContent = `Service mode: ${health.mode}`;
     $('mode').dataset.mode = health.mode;
+    state.mock = health.mode === 'mock';
+    $('simulate-row').hidden = !state.mock;
   } catch {
     $('mode').textContent = 'Service mode: unknown (the health check failed)';
   }

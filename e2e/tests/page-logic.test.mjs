@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ShownError, readEnvelope, regrounded, tidyList } from '../../public/app.js';
+import { ShownError, readEnvelope, regrounded, retryAfterSeconds, tidyList } from '../../public/app.js';
 import { BASE, BLOCK_ONE, BLOCK_TWO } from './browser.mjs';
 
 const entry = (quote) => ({ status: 'quoted', quote, source: 'block:0', span: { start: 0, end: 5 } });
@@ -119,4 +119,31 @@ test('save-persona accepts an edit\'s recomputed grounding and get-persona retur
   // The check the service makes is real: the unedited grounding does not fit the edit.
   const refused = await post('/api/save-persona', { persona: edited, source: { blocks: 2, links: 0 }, grounding: original });
   assert.equal(refused.status, 400);
+});
+
+describe('the wait an error asks for', () => {
+  test('Retry-After in seconds is read; anything else is no wait', () => {
+    assert.equal(retryAfterSeconds('10'), 10);
+    assert.equal(retryAfterSeconds(' 5 '), 5);
+    for (const value of [null, '', 'soon', '1.5', 'Wed, 21 Oct 2026 07:28:00 GMT']) {
+      assert.equal(retryAfterSeconds(value), null, String(value));
+    }
+  });
+
+  test('an error envelope carries the wait into the ShownError', () => {
+    const body = JSON.stringify({
+      success: false,
+      error: { code: 'RATE_LIMITED', message: 'wait', request_id: 'r-1', retryable: true, details: [] },
+    });
+    let shown = null;
+    try {
+      readEnvelope(429, body, 'h-1', 10);
+    } catch (error) {
+      shown = error;
+    }
+    assert.ok(shown instanceof ShownError);
+    assert.equal(shown.retryAfter, 10);
+    assert.equal(shown.requestId, 'r-1');
+    assert.equal(shown.code, 'RATE_LIMITED');
+  });
 });

@@ -44,7 +44,7 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
       callOptions: CallOptions = {},
     ): Promise<ProcessResult> {
       const body: ProcessRequest = { textBlocks, links };
-      return call("/api/process-persona", post(body, callOptions.signal));
+      return call("/api/process-persona", post(body, callOptions));
     },
 
     savePersona(
@@ -55,26 +55,31 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
       const body: SaveBody = { persona };
       if (source !== undefined) body.source = source;
       if (saveOptions.grounding !== undefined) body.grounding = saveOptions.grounding;
-      return call("/api/save-persona", post(body, saveOptions.signal));
+      return call("/api/save-persona", post(body, saveOptions));
     },
 
     getPersona(id: string, callOptions: CallOptions = {}): Promise<StoredPersonaResult> {
       return call(`/api/get-persona?id=${encodeURIComponent(id)}`, {
         method: "GET",
-        headers: { accept: "application/json" },
+        headers: headers({ accept: "application/json" }, callOptions),
         signal: callOptions.signal ?? null,
       });
     },
   };
 }
 
-function post(body: unknown, signal: AbortSignal | undefined): RequestInit {
+function post(body: unknown, options: CallOptions): RequestInit {
   return {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: headers({ "content-type": "application/json", accept: "application/json" }, options),
     body: JSON.stringify(body),
-    signal: signal ?? null,
+    signal: options.signal ?? null,
   };
+}
+
+/** The request's headers, with `x-mock-scenario` when the call asks for a scenario. */
+function headers(base: Record<string, string>, options: CallOptions): Record<string, string> {
+  return options.scenario === undefined ? base : { ...base, "x-mock-scenario": options.scenario };
 }
 
 /** One call: the envelope's `data`, or a `PersonaApiError`. */

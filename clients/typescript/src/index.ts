@@ -13,6 +13,7 @@
 
 import { apiPersonaService } from "./api.js";
 import { mockPersonaService } from "./mock/service.js";
+import type { MockOptions } from "./mock/scenarios.js";
 import type { PersonaService } from "./types.js";
 
 export type * from "./types.js";
@@ -25,6 +26,8 @@ export {
   type PersonaApiErrorInit,
 } from "./errors.js";
 export { mockPersonaService } from "./mock/service.js";
+export { MOCK_SCENARIOS, type MockScenario } from "./scenarios.js";
+export type { MockOptions } from "./mock/scenarios.js";
 export { MOCK_EXAMPLES, type MockExample } from "./mock/examples.js";
 export { SAMPLE_IDS } from "./mock/samples.js";
 
@@ -36,11 +39,15 @@ export interface CreateOptions {
   baseUrl?: string | undefined;
   /** The `fetch` the real client uses; the global one by default. */
   fetch?: typeof fetch | undefined;
+  /** The mock's random faults, 0 to 1 (as the server's `MOCK_FAULT_RATE`); ignored by the real client. */
+  faultRate?: number | undefined;
+  /** The mock's added latency (as the server's `MOCK_LATENCY_MS`); ignored by the real client. */
+  latencyMs?: MockOptions["latencyMs"];
 }
 
 /** The real client or the mock, by one flag; both are a `PersonaService`. */
 export function createPersonaService(options: CreateOptions): PersonaService {
-  if (options.useMock) return mockPersonaService();
+  if (options.useMock) return mockPersonaService({ faultRate: options.faultRate, latencyMs: options.latencyMs });
   return apiPersonaService({ baseUrl: options.baseUrl, fetch: options.fetch });
 }
 

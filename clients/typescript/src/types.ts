@@ -5,6 +5,7 @@
  */
 
 import type { components, paths } from "./generated/openapi.js";
+import type { MockScenario } from "./scenarios.js";
 
 type Schemas = components["schemas"];
 
@@ -69,6 +70,11 @@ export type HealthResult = Schemas["HealthData"];
 export interface CallOptions {
   /** Aborts the call; it then rejects with a `PersonaApiError` of code `ABORTED`. */
   signal?: AbortSignal | undefined;
+  /**
+   * Mock mode only: the outcome to simulate (`x-mock-scenario`), answered as the real service
+   * would. The mock models it; the client sends it, and a server not in mock mode ignores it.
+   */
+  scenario?: MockScenario | undefined;
 }
 
 /** Options of `savePersona`. */

@@ -8,7 +8,9 @@ import {
   createPersonaService,
   mockPersonaService,
   PersonaApiError,
+  MOCK_SCENARIOS,
   type ErrorCode,
+  type MockScenario,
   type Persona,
   type PersonaDraft,
   type PersonaApiErrorCode,
@@ -95,4 +97,23 @@ async function calls(service: PersonaService): Promise<void> {
   void [years, when];
 }
 
+// The scenarios are exactly the seven names, and every call's options take one.
+same<Equal<MockScenario, (typeof MOCK_SCENARIOS)[number]>>();
+same<Equal<MockScenario, "RATE_LIMITED" | "UPSTREAM_TIMEOUT" | "UPSTREAM_UNAVAILABLE" | "EXTRACTION_FAILED" | "REFUSED" | "INTERNAL" | "slow">>();
+// @ts-expect-error: names are case-sensitive.
+const lowerScenario: MockScenario = "rate_limited";
+
+async function scenarioCalls(service: PersonaService): Promise<void> {
+  await service.processPersona(["I am Ada."], [], { scenario: "REFUSED" });
+  await service.savePersona(persona, undefined, { scenario: "slow", grounding: null });
+  await service.getPersona("sample-ada-lovelace01", { scenario: "INTERNAL" });
+  // @ts-expect-error: not a scenario.
+  await service.getPersona("sample-ada-lovelace01", { scenario: "TEAPOT" });
+  mockPersonaService({ faultRate: 0.2, latencyMs: [500, 2500] });
+  createPersonaService({ useMock: true, faultRate: 0.5, latencyMs: 800 });
+  // @ts-expect-error: latency is a number of ms or a [min, max] pair.
+  mockPersonaService({ latencyMs: "800" });
+}
+
 void [partial, partialAnswer, stringAge, noBlocks, blockNumbers, unknownCode, unknownClientCode, clientCode, serverCode, calls];
+void [lowerScenario, scenarioCalls];

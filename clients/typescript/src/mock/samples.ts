@@ -7,13 +7,9 @@ import type { Draft } from "./rules.js";
 
 /** The ids of the samples, in order: Ada Lovelace, then Grace Hopper. */
 export const SAMPLE_IDS = ["sample-ada-lovelace01", "sample-grace-hopper01"] as const;
-
-/** When the samples were created. */
+/** When the samples were created, and from how much material. */
 export const SAMPLE_CREATED_AT = new Date("2026-01-01T00:00:00Z");
-
-/** Each sample's source counts. */
 export const SAMPLE_SOURCE = { blocks: 1, links: 1 };
-
 /** The samples' drafts, in the order of `SAMPLE_IDS`. */
 export const SAMPLE_DRAFTS: readonly [Draft, Draft] = [
   {
@@ -36,11 +32,7 @@ export const SAMPLE_DRAFTS: readonly [Draft, Draft] = [
     ],
     evidence: [
       { field: "occupation", quote: "English mathematician and writer", source: "block:0" },
-      {
-        field: "skills",
-        quote: "an algorithm for computing Bernoulli numbers",
-        source: "https://en.wikipedia.org/wiki/Ada_Lovelace",
-      },
+      { field: "skills", quote: "an algorithm for computing Bernoulli numbers", source: "https://en.wikipedia.org/wiki/Ada_Lovelace" },
     ],
   },
   {
@@ -63,16 +55,8 @@ export const SAMPLE_DRAFTS: readonly [Draft, Draft] = [
       "The most dangerous phrase in the language is, 'We've always done it this way.'",
     ],
     evidence: [
-      {
-        field: "occupation",
-        quote: "American computer scientist and US Navy rear admiral",
-        source: "block:0",
-      },
-      {
-        field: "skills",
-        quote: "she built the A-0 compiler in 1952",
-        source: "https://en.wikipedia.org/wiki/Grace_Hopper",
-      },
+      { field: "occupation", quote: "American computer scientist and US Navy rear admiral", source: "block:0" },
+      { field: "skills", quote: "she built the A-0 compiler in 1952", source: "https://en.wikipedia.org/wiki/Grace_Hopper" },
     ],
   },
 ];

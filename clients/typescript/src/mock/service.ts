@@ -1,252 +1,117 @@
 /**
  * [`mockPersonaService`]: the `PersonaService` interface answered in the browser (or Node 20) with
  * nothing but the platform, as `persona-server` answers in mock mode: the input rules, the mock
- * extractor, the lenient rules, grounding, the strict rules of a save, and an in-memory store
- * seeded with the two samples.
+ * extractor and its grounding, the rules of a save, an in-memory store seeded with the two
+ * samples, and the scenarios, faults and latency a frontend can test its error states with.
  */
 
-import { PersonaApiError } from "../errors.js";
-import type {
-  CallOptions,
-  ErrorCode,
-  ErrorDetail,
-  Grounding,
-  PersonaDraft,
-  PersonaService,
-  ProcessResult,
-  SaveOptions,
-  SaveResult,
-  SourceCounts,
-  StoredPersonaResult,
-} from "../types.js";
-import { asClaimed, checkGrounding } from "./check.js";
-import { freshId, metadataFor } from "./document.js";
-import { read } from "./extractor.js";
-import { ground } from "./grounding.js";
+import type { MockScenario } from "../scenarios.js";
+import type { CallOptions, PersonaDraft, PersonaService, ProcessResult, SaveOptions } from "../types.js";
+import type { SaveResult, SourceCounts, StoredPersonaResult } from "../types.js";
+import { ground, read } from "./extractor.js";
+import { checkSource } from "./input.js";
+import { LIMITS } from "./limits.js";
 import { fromDraft, LIST_FIELDS, parse, type Draft, type Violation } from "./rules.js";
-import { SAMPLE_CREATED_AT, SAMPLE_DRAFTS, SAMPLE_IDS, SAMPLE_SOURCE } from "./samples.js";
-import { SourceBundle } from "./source.js";
-import { utf8Length } from "./text.js";
+import * as s from "./scenarios.js";
+import { asClaimed, checkGrounding, clone, freshId, metadataFor, seeded, stored } from "./store.js";
 
-const MAX_BODY_BYTES = 1024 * 1024;
-const MAX_SOURCE_COUNT = 50;
-const ID_PATTERN = /^[A-Za-z0-9_-]{21}$/;
-
-/** Each code's status and whether retrying can help, as the server's `ApiError::new`. */
-const STATUS: Partial<Record<ErrorCode, [number, boolean]>> = {
-  INVALID_REQUEST: [400, false],
-  INVALID_ID: [400, false],
-  NOT_FOUND: [404, false],
-  PAYLOAD_TOO_LARGE: [413, false],
-};
-
-/** A saved persona as the mock keeps it. */
-type Stored = StoredPersonaResult;
+const invalid = (message: string, prefix: string, violations: Violation[]): Error =>
+  s.apiError("INVALID_REQUEST", message, null, violations.map((v) => ({ field: `${prefix}${v.field}`, message: v.message })));
 
 /**
- * A mock of the Persona API with the client's interface. Each call answers as `persona-server`
- * in mock mode would (see the package README for what is and is not modelled). Every service has
- * its own store, seeded with the samples `sample-ada-lovelace01` and `sample-grace-hopper01`.
+ * A mock of the Persona API with the client's interface, answering as `persona-server` in mock
+ * mode (the package README says what is and is not modelled), failing or waiting as it does for
+ * a call's `scenario` and for `faultRate` and `latencyMs`. Each has its own store with the samples.
  */
-export function mockPersonaService(): PersonaService {
-  let store: Promise<Map<string, Stored>> | null = null;
-  const documents = (): Promise<Map<string, Stored>> => (store ??= seeded());
+export function mockPersonaService(options: s.MockOptions = {}): PersonaService {
+  const faultRate = options.faultRate ?? 0;
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new RangeError("faultRate must be a number from 0 to 1");
+  s.latencyOf(options.latencyMs);
+  let store: Promise<Map<string, StoredPersonaResult>> | null = null;
+  const documents = (): Promise<Map<string, StoredPersonaResult>> => (store ??= seeded());
+
+  /** One call: its input checked, then the scenario or a random fault, the latency, the work. */
+  async function call<P, T>(op: s.Operation, { signal, scenario }: CallOptions, check: () => P, work: (input: P) => Promise<T>): Promise<T> {
+    if (signal?.aborted) throw s.aborted(signal.reason);
+    let input: P | undefined;
+    let failure: unknown = null;
+    let chosen: MockScenario | null = null;
+    try {
+      input = check();
+      chosen = scenario === undefined ? null : s.scenarioNamed(scenario);
+      const faults = s.faultsOf(op);
+      if (chosen === null && Math.random() < faultRate) chosen = faults[Math.floor(Math.random() * faults.length)]!;
+      if (chosen !== null && chosen !== "slow") failure = s.scenarioError(chosen, op);
+    } catch (error) {
+      failure = error;
+    }
+    const delay = s.latencyOf(options.latencyMs) + (chosen === "slow" ? s.SLOW_MS : 0);
+    // As on the server, an answer later than the request deadline is the deadline's.
+    await s.sleep(Math.min(delay, s.REQUEST_DEADLINE_MS), signal);
+    if (delay >= s.REQUEST_DEADLINE_MS) throw s.deadlineError();
+    if (failure !== null) throw failure;
+    return work(input as P);
+  }
 
   return {
-    async processPersona(
-      textBlocks: string[],
-      links: string[] = [],
-      options: CallOptions = {},
-    ): Promise<ProcessResult> {
-      checkAborted(options.signal);
-      if (!isStringArray(textBlocks) || !isStringArray(links)) throw badShape();
-      const size = utf8Length(JSON.stringify({ textBlocks, links }));
-      if (size > MAX_BODY_BYTES) {
-        throw failure(
-          "PAYLOAD_TOO_LARGE",
-          `the request body is ${size} bytes, ${size - MAX_BODY_BYTES} over the limit of ${MAX_BODY_BYTES} bytes (1 MiB); send less material in one request`,
-        );
-      }
-      const bundle = SourceBundle.parse(textBlocks, links);
-      if (Array.isArray(bundle)) {
-        const code = bundle.every((e) => e.tooLarge) ? "PAYLOAD_TOO_LARGE" : "INVALID_REQUEST";
-        throw failure(
-          code,
-          bundle[0]?.message ?? "",
-          bundle.map((e) => ({ field: e.pointer, message: e.message })),
-        );
-      }
-      const normalised = fromDraft(read(bundle.blocks));
-      const grounded = ground(normalised.persona, bundle);
-      return {
-        persona: grounded.persona,
-        warnings: [...normalised.warnings, ...grounded.warnings],
-        grounding: grounded.grounding,
-        usage: { model: "mock", prompt_tokens: 0, completion_tokens: 0, attempts: 1, cached: false },
+    processPersona(textBlocks: string[], links: string[] = [], callOptions: CallOptions = {}): Promise<ProcessResult> {
+      const check = () => {
+        const checked = checkSource(textBlocks, links);
+        if ("blocks" in checked) return checked.blocks;
+        const errors = checked.errors;
+        const code = errors.every((e) => e.tooLarge) ? "PAYLOAD_TOO_LARGE" : "INVALID_REQUEST";
+        throw s.apiError(code, errors[0]!.message, null, errors.map((e) => ({ field: e.pointer, message: e.message })));
       };
+      return call("process-persona", callOptions, check, async (blocks) => {
+        const { draft, places } = read(blocks);
+        const { persona, warnings } = fromDraft(draft);
+        const usage = { model: "mock", prompt_tokens: 0, completion_tokens: 0, attempts: 1, cached: false };
+        return { persona, warnings, grounding: ground(persona, blocks, places), usage };
+      });
     },
 
-    async savePersona(
-      persona: PersonaDraft,
-      source?: SourceCounts,
-      options: SaveOptions = {},
-    ): Promise<SaveResult> {
-      checkAborted(options.signal);
-      const draft = toDraft(persona);
-      if (draft === null) throw badShape();
-      const parsed = parse(draft);
-      if (Array.isArray(parsed)) {
-        throw invalidWith(
-          "the persona breaks the rules; fix the fields listed in details",
-          "/persona",
-          parsed,
-        );
-      }
-      const counts = source ?? { blocks: 0, links: 0 };
-      const countViolations: Violation[] = [];
-      if (counts.blocks > MAX_SOURCE_COUNT) {
-        countViolations.push({ field: "/blocks", message: `source.blocks must be at most ${MAX_SOURCE_COUNT}` });
-      }
-      if (counts.links > MAX_SOURCE_COUNT) {
-        countViolations.push({ field: "/links", message: `source.links must be at most ${MAX_SOURCE_COUNT}` });
-      }
-      if (countViolations.length > 0) {
-        throw invalidWith("source counts are out of range", "/source", countViolations);
-      }
-      const grounding = options.grounding ?? undefined;
-      if (grounding !== undefined) {
-        const violations = checkGrounding(grounding, parsed);
-        if (violations.length > 0) {
-          throw invalidWith(
-            "the grounding does not fit the persona; fix or leave out the fields listed in details",
-            "/grounding",
-            violations,
-          );
-        }
-      }
-      const saved = await documents();
-      let id = freshId();
-      while (saved.has(id)) id = freshId();
-      const metadata = await metadataFor(id, parsed, counts, new Date());
-      saved.set(id, stored(id, parsed, grounding === undefined ? undefined : asClaimed(grounding), metadata));
-      return clone({ id, metadata });
+    savePersona(persona: PersonaDraft, source?: SourceCounts, saveOptions: SaveOptions = {}): Promise<SaveResult> {
+      const check = () => {
+        const parsed = parse(toDraft(persona));
+        if (Array.isArray(parsed)) throw invalid("the persona breaks the rules; fix the fields listed in details", "/persona", parsed);
+        const counts = source ?? { blocks: 0, links: 0 };
+        const max = { blocks: LIMITS.textBlocks, links: LIMITS.links };
+        const over = (["blocks", "links"] as const).filter((key) => counts[key] > max[key]);
+        const violations = over.map((key) => ({ field: `/${key}`, message: `source.${key} must be at most ${max[key]}` }));
+        if (violations.length > 0) throw invalid("source counts are out of range", "/source", violations);
+        const grounding = saveOptions.grounding ?? undefined;
+        const misfits = grounding === undefined ? [] : checkGrounding(grounding, parsed);
+        const misfit = "the grounding does not fit the persona; fix or leave out the fields listed in details";
+        if (misfits.length > 0) throw invalid(misfit, "/grounding", misfits);
+        return { persona: parsed, counts, grounding };
+      };
+      return call("save-persona", saveOptions, check, async ({ persona: parsed, counts, grounding }) => {
+        const saved = await documents();
+        let id = freshId();
+        while (saved.has(id)) id = freshId();
+        const metadata = await metadataFor(id, parsed, counts, new Date());
+        saved.set(id, stored(id, parsed, grounding === undefined ? undefined : asClaimed(grounding), metadata));
+        return clone({ id, metadata });
+      });
     },
 
-    async getPersona(id: string, options: CallOptions = {}): Promise<StoredPersonaResult> {
-      checkAborted(options.signal);
-      if (typeof id !== "string" || !ID_PATTERN.test(id)) {
-        throw failure("INVALID_ID", "a persona id is exactly 21 characters of A-Z, a-z, 0-9, '_' and '-'");
-      }
-      const document = (await documents()).get(id);
-      if (document === undefined) throw failure("NOT_FOUND", "no persona is saved under that id");
-      return clone(document);
+    getPersona(id: string, callOptions: CallOptions = {}): Promise<StoredPersonaResult> {
+      const check = (): void => {
+        if (!/^[A-Za-z0-9_-]{21}$/.test(id)) throw s.apiError("INVALID_ID", "a persona id is exactly 21 characters of A-Z, a-z, 0-9, '_' and '-'");
+      };
+      return call("get-persona", callOptions, check, async () => {
+        const document = (await documents()).get(id);
+        if (document === undefined) throw s.apiError("NOT_FOUND", "no persona is saved under that id");
+        return clone(document);
+      });
     },
   };
 }
 
-async function seeded(): Promise<Map<string, Stored>> {
-  const documents = new Map<string, Stored>();
-  for (const [index, id] of SAMPLE_IDS.entries()) {
-    const persona = fromDraft(SAMPLE_DRAFTS[index]!).persona;
-    const metadata = await metadataFor(id, persona, SAMPLE_SOURCE, SAMPLE_CREATED_AT);
-    documents.set(id, stored(id, persona, undefined, metadata));
-  }
-  return documents;
-}
-
-function stored(
-  id: string,
-  persona: Stored["persona"],
-  grounding: Grounding | undefined,
-  metadata: Stored["metadata"],
-): Stored {
-  // Key order as the server writes it: id, persona, grounding (when saved with one), metadata.
-  return clone(grounding === undefined ? { id, persona, metadata } : { id, persona, grounding, metadata });
-}
-
-/** A deep copy, so no caller shares the store's objects. */
-function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** The draft a client sent, with the schema's defaults for what it left out; null if ill-shaped. */
-function toDraft(persona: PersonaDraft): Draft | null {
-  if (typeof persona !== "object" || persona === null) return null;
-  const p = persona as Partial<PersonaDraft>;
-  const text = (v: unknown): v is string | null | undefined => v == null || typeof v === "string";
-  const list = (v: unknown): v is string[] | undefined => v === undefined || isStringArray(v);
-  const lists = LIST_FIELDS.map((name) => p[name]);
-  if (
-    !text(p.name) ||
-    !text(p.occupation) ||
-    !text(p.location) ||
-    !text(p.communication_style) ||
-    !(p.background === undefined || typeof p.background === "string") ||
-    !(p.age == null || Number.isInteger(p.age)) ||
-    !lists.every(list) ||
-    !(p.evidence === undefined || Array.isArray(p.evidence))
-  ) {
-    return null;
-  }
-  return {
-    name: p.name ?? null,
-    age: p.age ?? null,
-    occupation: p.occupation ?? null,
-    location: p.location ?? null,
-    background: p.background ?? "",
-    traits: p.traits ?? [],
-    interests: p.interests ?? [],
-    skills: p.skills ?? [],
-    values: p.values ?? [],
-    goals: p.goals ?? [],
-    languages: p.languages ?? [],
-    communication_style: p.communication_style ?? null,
-    quotes: p.quotes ?? [],
-    evidence: (p.evidence ?? []).map((e) => ({
-      field: e?.field ?? "",
-      quote: e?.quote ?? "",
-      source: e?.source ?? "",
-    })),
-  };
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new PersonaApiError({
-      code: "ABORTED",
-      message: "the call was aborted",
-      retryable: false,
-      cause: signal.reason,
-    });
-  }
-}
-
-function badShape(): PersonaApiError {
-  return failure("INVALID_REQUEST", "the request body does not have the expected shape");
-}
-
-function invalidWith(message: string, prefix: string, violations: Violation[]): PersonaApiError {
-  return failure(
-    "INVALID_REQUEST",
-    message,
-    violations.map((v) => ({ field: `${prefix}${v.field}`, message: v.message })),
-  );
-}
-
-function failure(code: ErrorCode, message: string, details: ErrorDetail[] = []): PersonaApiError {
-  const [status, retryable] = STATUS[code] ?? [500, false];
-  return new PersonaApiError({ code, message, retryable, status, details, requestId: requestId() });
-}
-
-/** A fresh request id (a UUID v4, as the server's), from `getRandomValues` alone. */
-function requestId(): string {
-  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** The persona sent, with the server's defaults for what it left out (the types allow no other shape). */
+function toDraft(p: PersonaDraft): Draft {
+  const lists = Object.fromEntries(LIST_FIELDS.map((name) => [name, p[name] ?? []])) as Pick<Draft, (typeof LIST_FIELDS)[number]>;
+  const evidence = (p.evidence ?? []).map(({ field = "", quote = "", source = "" }) => ({ field, quote, source }));
+  const { name = null, age = null, occupation = null, location = null, background = "", communication_style = null } = p;
+  return { name, age, occupation, location, background, ...lists, communication_style, evidence };
 }
