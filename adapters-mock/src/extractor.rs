@@ -117,10 +117,21 @@ fn read(blocks: &[String]) -> PersonaDraft {
 
     let name = reader.first(Field::Name, &[&NAME_GIVEN, &NAME_SELF], text);
     let age = reader.first(Field::Age, &[&AGE], |n| n.parse::<i64>().ok());
-    let occupation = reader.first(Field::Occupation, &[&OCCUPATION_STATED, &OCCUPATION_SELF], text);
-    let location = reader.first(Field::Location, &[&LOCATION_STATED, &LOCATION_AT_WORK], text);
+    let occupation = reader.first(
+        Field::Occupation,
+        &[&OCCUPATION_STATED, &OCCUPATION_SELF],
+        text,
+    );
+    let location = reader.first(
+        Field::Location,
+        &[&LOCATION_STATED, &LOCATION_AT_WORK],
+        text,
+    );
     let background = reader.background();
-    let traits = reader.list(Field::Traits, &[(&TRAITS_SELF, traits), (&TRAITS_LABEL, items)]);
+    let traits = reader.list(
+        Field::Traits,
+        &[(&TRAITS_SELF, traits), (&TRAITS_LABEL, items)],
+    );
     let interests = reader.list(Field::Interests, &[(&INTERESTS, items)]);
     let skills = reader.list(Field::Skills, &[(&SKILLS, items)]);
     let values = reader.list(Field::Values, &[(&VALUES, items)]);
