@@ -485,4 +485,6 @@ fn block_name(block: usize) -> String {
 }
 
 #[cfg(test)]
+mod removal_tests;
+#[cfg(test)]
 mod tests;
