@@ -22,8 +22,9 @@ impl Grounding {
     /// A [`Violation`] (pointer relative to the grounding, e.g. `/fields/~1skills~12/span`) for a
     /// pointer that names no value of the persona, an entry whose parts do not fit its status
     /// (`quote` only for `quoted`; `source` and `span` for `quoted` and `stated`), a quote over
-    /// 500 characters, a source other than `block:0` to `block:49`, an empty or out-of-range
-    /// span, or counts that disagree with the entries. At most 20 are listed.
+    /// [`MAX_QUOTE_CHARS`] characters, a source other than `block:0` to `block:N` (N one less than
+    /// [`MAX_TEXT_BLOCKS`]), an empty span or one past [`MAX_SPAN_END`], or counts that disagree
+    /// with the entries. At most `MAX_VIOLATIONS` (20) are listed.
     pub fn check(&self, persona: &Persona) -> Result<(), Vec<Violation>> {
         let mut violations = Vec::new();
         let mut bad_key = false;

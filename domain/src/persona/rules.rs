@@ -203,7 +203,7 @@ impl Persona {
     ///
     /// # Errors
     ///
-    /// Every [`Violation`]: an empty name, an age outside `0..=130`, a text over its limit, a list
+    /// Every [`Violation`]: an empty name, an age outside `0..=`[`MAX_AGE`], a text over its limit, a list
     /// over its limit.
     pub fn parse(draft: PersonaDraft) -> Result<Self, Vec<Violation>> {
         let (persona, findings) = normalise(draft, Hygiene::ExactRepeatsOnly);
