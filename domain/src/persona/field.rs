@@ -113,10 +113,19 @@ impl Field {
     /// Whether the field is null when the source does not tell (a list is empty instead, `name`
     /// falls back to "Unnamed persona" and `background` may be empty).
     pub const fn is_nullable(self) -> bool {
-        matches!(
-            self,
-            Field::Age | Field::Occupation | Field::Location | Field::CommunicationStyle
-        )
+        match self {
+            Field::Age | Field::Occupation | Field::Location | Field::CommunicationStyle => true,
+            Field::Name
+            | Field::Background
+            | Field::Traits
+            | Field::Interests
+            | Field::Skills
+            | Field::Values
+            | Field::Goals
+            | Field::Languages
+            | Field::Quotes
+            | Field::Evidence => false,
+        }
     }
 
     /// The most characters a text field, or one item of a list field, may have; `None` for
@@ -137,13 +146,13 @@ impl Field {
         }
     }
 
-    /// The fewest characters a text that is there may have: an empty text becomes null, an
-    /// empty item is dropped and an empty name becomes "Unnamed persona"; only `background` may
-    /// be empty.
+    /// The fewest characters a text that is there, or a list item, may have: an empty text
+    /// becomes null, an empty item is dropped and an empty name becomes "Unnamed persona"; only
+    /// `background` may be empty (0 too for `age` and `evidence`, which hold no text).
     pub const fn min_chars(self) -> usize {
-        match self {
-            Field::Background => 0,
-            _ => 1,
+        match (self, self.kind()) {
+            (Field::Background, _) | (_, FieldKind::Age | FieldKind::Evidence) => 0,
+            (_, FieldKind::Text | FieldKind::List) => 1,
         }
     }
 
@@ -158,16 +167,30 @@ impl Field {
 
     /// The oldest age (`age` only).
     pub const fn max_value(self) -> Option<i64> {
-        match self {
-            Field::Age => Some(MAX_AGE),
-            _ => None,
+        match self.kind() {
+            FieldKind::Age => Some(MAX_AGE),
+            FieldKind::Text | FieldKind::List | FieldKind::Evidence => None,
         }
     }
 
     /// Whether grounding classifies the field's values: every field but `background` (a
     /// summary, not a claim) and `evidence` (what the others are checked with).
     pub const fn is_grounded(self) -> bool {
-        !matches!(self, Field::Background | Field::Evidence)
+        match self {
+            Field::Background | Field::Evidence => false,
+            Field::Name
+            | Field::Age
+            | Field::Occupation
+            | Field::Location
+            | Field::Traits
+            | Field::Interests
+            | Field::Skills
+            | Field::Values
+            | Field::Goals
+            | Field::Languages
+            | Field::CommunicationStyle
+            | Field::Quotes => true,
+        }
     }
 
     /// The field's JSON pointer in the persona, e.g. `/skills`.
