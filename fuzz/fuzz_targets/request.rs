@@ -248,10 +248,7 @@ fn check_response(request: &Request, response: &Response) -> Value {
     if let (Some(document), 200) = (document, status) {
         // The two documents are served as generated, whatever else the request held.
         assert_eq!(&response.body, document, "a document served altered");
-        assert_eq!(
-            response.header("cache-control"),
-            Some("public, max-age=300")
-        );
+        assert_eq!(response.header("cache-control"), Some("public, max-age=300"));
         return Value::Null;
     }
     assert_eq!(response.header("cache-control"), Some("no-store"));
