@@ -43,7 +43,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use persona_domain::limits::MAX_QUOTE_CHARS;
-use persona_domain::{Evidence, PersonaDraft, SourceBundle};
+use persona_domain::{Evidence, Field, PersonaDraft, SourceBundle};
 use persona_ports::{ExtractFailure, Extraction, Offload, PersonaExtractor, Usage, offloaded};
 use regex::{Captures, Regex};
 
@@ -115,18 +115,29 @@ fn read(blocks: &[String]) -> PersonaDraft {
     };
     let text = |value: &str| Some(value.to_owned()).filter(|v| !v.is_empty());
 
-    let name = reader.first("name", &[&NAME_GIVEN, &NAME_SELF], text);
-    let age = reader.first("age", &[&AGE], |n| n.parse::<i64>().ok());
-    let occupation = reader.first("occupation", &[&OCCUPATION_STATED, &OCCUPATION_SELF], text);
-    let location = reader.first("location", &[&LOCATION_STATED, &LOCATION_AT_WORK], text);
+    let name = reader.first(Field::Name, &[&NAME_GIVEN, &NAME_SELF], text);
+    let age = reader.first(Field::Age, &[&AGE], |n| n.parse::<i64>().ok());
+    let occupation = reader.first(
+        Field::Occupation,
+        &[&OCCUPATION_STATED, &OCCUPATION_SELF],
+        text,
+    );
+    let location = reader.first(
+        Field::Location,
+        &[&LOCATION_STATED, &LOCATION_AT_WORK],
+        text,
+    );
     let background = reader.background();
-    let traits = reader.list("traits", &[(&TRAITS_SELF, traits), (&TRAITS_LABEL, items)]);
-    let interests = reader.list("interests", &[(&INTERESTS, items)]);
-    let skills = reader.list("skills", &[(&SKILLS, items)]);
-    let values = reader.list("values", &[(&VALUES, items)]);
-    let goals = reader.list("goals", &[(&GOALS, whole), (&GOALS_LABEL, clauses)]);
-    let languages = reader.list("languages", &[(&LANGUAGES, items)]);
-    let communication_style = reader.first("communication_style", &[&STYLE], text);
+    let traits = reader.list(
+        Field::Traits,
+        &[(&TRAITS_SELF, traits), (&TRAITS_LABEL, items)],
+    );
+    let interests = reader.list(Field::Interests, &[(&INTERESTS, items)]);
+    let skills = reader.list(Field::Skills, &[(&SKILLS, items)]);
+    let values = reader.list(Field::Values, &[(&VALUES, items)]);
+    let goals = reader.list(Field::Goals, &[(&GOALS, whole), (&GOALS_LABEL, clauses)]);
+    let languages = reader.list(Field::Languages, &[(&LANGUAGES, items)]);
+    let communication_style = reader.first(Field::CommunicationStyle, &[&STYLE], text);
     let quotes = reader.quotes();
 
     PersonaDraft {
@@ -154,14 +165,14 @@ struct Reader<'s, 'a> {
     /// The evidence already recorded (field, quote, block), so a repeat is found by hashing, not
     /// by a scan of every earlier one (a block of many matches in one sentence cites the same
     /// evidence many times); the quotes are slices of the blocks, so this copies no text.
-    cited: HashSet<(&'static str, &'a str, usize)>,
+    cited: HashSet<(Field, &'a str, usize)>,
 }
 
 impl<'a> Reader<'_, 'a> {
     /// The first value a pattern finds, trying each pattern over the whole text before the next.
     fn first<T>(
         &mut self,
-        field: &'static str,
+        field: Field,
         patterns: &[&Regex],
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
@@ -180,7 +191,7 @@ impl<'a> Reader<'_, 'a> {
     }
 
     /// Every item the patterns find, in reading order, each once (ignoring case).
-    fn list(&mut self, field: &'static str, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
+    fn list(&mut self, field: Field, patterns: &[(&Regex, Splitter)]) -> Vec<String> {
         let sentences = self.sentences;
         let mut items: Vec<String> = Vec::new();
         // The lower-case form of every kept item: one hash lookup per item instead of a
@@ -211,7 +222,7 @@ impl<'a> Reader<'_, 'a> {
             return String::new();
         };
         let background = prefix(first.text, MAX_BACKGROUND_CHARS);
-        self.cite("background", first, background);
+        self.cite(Field::Background, first, background);
         background.to_owned()
     }
 
@@ -225,7 +236,7 @@ impl<'a> Reader<'_, 'a> {
             .take(MAX_QUOTES)
             .collect();
         for sentence in &chosen {
-            self.cite("quotes", sentence, sentence.text);
+            self.cite(Field::Quotes, sentence, sentence.text);
         }
         chosen.iter().map(|s| s.text.to_owned()).collect()
     }
@@ -233,7 +244,7 @@ impl<'a> Reader<'_, 'a> {
     /// Records that `field` was read from `sentence`. The quote is the whole sentence, or, when
     /// the sentence is too long for a quote, the matched words: either way a verbatim slice of
     /// the block.
-    fn cite(&mut self, field: &'static str, sentence: &Sentence<'a>, matched: &'a str) {
+    fn cite(&mut self, field: Field, sentence: &Sentence<'a>, matched: &'a str) {
         let quote = if fits_quote(sentence.text) {
             sentence.text
         } else {
@@ -241,7 +252,7 @@ impl<'a> Reader<'_, 'a> {
         };
         if self.cited.insert((field, quote, sentence.block)) {
             self.evidence.push(Evidence {
-                field: field.to_owned(),
+                field: field.name().to_owned(),
                 quote: quote.to_owned(),
                 source: format!("block:{}", sentence.block),
             });

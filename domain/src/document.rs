@@ -37,9 +37,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceCounts {
-    #[schemars(range(max = 50))]
+    #[schemars(range(max = MAX_TEXT_BLOCKS))]
     pub blocks: u32,
-    #[schemars(range(max = 50))]
+    #[schemars(range(max = MAX_LINKS))]
     pub links: u32,
 }
 

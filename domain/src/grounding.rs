@@ -43,7 +43,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::MAX_QUOTE_CHARS;
-use crate::persona::{Evidence, Persona, Warning, WarningCode};
+use crate::persona::{
+    Evidence, Field, FieldKind, FieldValue, Persona, Removal, Warning, WarningCode,
+};
 use crate::source::SourceBundle;
 use crate::text::collapse_whitespace;
 
@@ -186,7 +188,8 @@ pub struct Grounded {
 
 /// A verified evidence quote: the field it is for, its text and where it is.
 struct Verified {
-    field: String,
+    /// `None` when the evidence names no field of the persona.
+    field: Option<Field>,
     quote: String,
     found: Found,
     /// The source's words at `found`, folded.
@@ -226,7 +229,7 @@ pub fn ground(persona: Persona, bundle: &SourceBundle, mode: GroundingMode) -> G
         };
         let folded_source = source.folded_text(&found);
         verified.push(Verified {
-            field: field_name(&item.field),
+            field: field_named(&item.field),
             quote: quote.clone(),
             found,
             source_words: words(folded_source)
@@ -248,30 +251,24 @@ pub fn ground(persona: Persona, bundle: &SourceBundle, mode: GroundingMode) -> G
         mode,
         fields: Vec::new(),
         warnings,
+        removals: Vec::new(),
     };
-    let mut draft = persona.to_draft();
-    draft.evidence = evidence;
-    if persona.name() != Persona::UNNAMED && !judge.scalar("name", Value::Text(persona.name())) {
-        draft.name = None;
+    for field in Field::ALL.into_iter().filter(|field| field.is_grounded()) {
+        match persona.value(field) {
+            // A name the rules gave is no claim about the source.
+            FieldValue::Text(Some(Persona::UNNAMED)) if field == Field::Name => {}
+            FieldValue::Text(Some(text)) => judge.scalar(field, Value::Text(text)),
+            FieldValue::Age(Some(age)) => judge.scalar(field, Value::Number(age)),
+            FieldValue::List(items) => judge.list(field, items),
+            FieldValue::Text(None) | FieldValue::Age(None) | FieldValue::Evidence(_) => {}
+        }
     }
-    if let Some(age) = persona.age()
-        && !judge.scalar("age", Value::Number(age))
-    {
-        draft.age = None;
-    }
-    judge.optional("occupation", &mut draft.occupation);
-    judge.optional("location", &mut draft.location);
-    judge.list("traits", &mut draft.traits);
-    judge.list("interests", &mut draft.interests);
-    judge.list("skills", &mut draft.skills);
-    judge.list("values", &mut draft.values);
-    judge.list("goals", &mut draft.goals);
-    judge.list("languages", &mut draft.languages);
-    judge.optional("communication_style", &mut draft.communication_style);
-    judge.list("quotes", &mut draft.quotes);
 
     let Judge {
-        fields, warnings, ..
+        fields,
+        warnings,
+        removals,
+        ..
     } = judge;
     let mut counts = GroundingCounts {
         fabricated_quotes: fabricated,
@@ -284,9 +281,9 @@ pub fn ground(persona: Persona, bundle: &SourceBundle, mode: GroundingMode) -> G
             GroundingStatus::Inferred => counts.inferred += 1,
         }
     }
-    // The draft is the persona with values removed, so the rules change nothing else in it
-    // (a removed name becomes "Unnamed persona", as it would from a model that named nobody).
-    let persona = Persona::from_draft(draft).persona;
+    // The verified evidence is new text (the source's own words), so it is repaired as a draft's
+    // evidence is; removing values keeps every other rule by itself.
+    let persona = persona.with_evidence(evidence).without(&removals);
     Grounded {
         persona,
         grounding: Grounding {
@@ -313,14 +310,16 @@ struct Judge<'a> {
     mode: GroundingMode,
     fields: Vec<(String, FieldGrounding)>,
     warnings: Vec<Warning>,
+    /// What strict mode removes, by index in the persona as it came.
+    removals: Vec<Removal>,
 }
 
 impl Judge<'_> {
-    /// Records the grounding of scalar `field`; `false` when strict mode removes it.
-    fn scalar(&mut self, field: &str, value: Value<'_>) -> bool {
+    /// Records the grounding of scalar `field`, or its removal in strict mode.
+    fn scalar(&mut self, field: Field, value: Value<'_>) {
         let grounding = self.classify(field, value);
         if grounding.status == GroundingStatus::Inferred && self.mode == GroundingMode::Strict {
-            let message = if field == "name" {
+            let message = if field == Field::Name {
                 format!(
                     "name is not supported by the source, so the persona is called \"{}\"",
                     Persona::UNNAMED
@@ -329,50 +328,43 @@ impl Judge<'_> {
                 format!("{field} is not supported by the source and was removed")
             };
             self.warnings.push(Warning {
-                field: format!("/{field}"),
+                field: field.pointer(),
                 code: WarningCode::UnsupportedRemoved,
                 message,
             });
-            return false;
+            self.removals.push(Removal::Field(field));
+            return;
         }
-        self.fields.push((format!("/{field}"), grounding));
-        true
+        self.fields.push((field.pointer(), grounding));
     }
 
-    fn optional(&mut self, field: &str, value: &mut Option<String>) {
-        if let Some(text) = value.as_deref()
-            && !self.scalar(field, Value::Text(text))
-        {
-            *value = None;
-        }
-    }
-
-    fn list(&mut self, field: &str, items: &mut Vec<String>) {
-        let mut kept = Vec::with_capacity(items.len());
-        for item in items.drain(..) {
-            let grounding = self.classify(field, Value::Text(&item));
+    /// Records the grounding of each item of list `field`, or its removal in strict mode; the
+    /// pointers count the items that stay.
+    fn list(&mut self, field: Field, items: &[String]) {
+        let mut kept = 0;
+        for (index, item) in items.iter().enumerate() {
+            let grounding = self.classify(field, Value::Text(item));
             if grounding.status == GroundingStatus::Inferred && self.mode == GroundingMode::Strict {
                 self.warnings.push(Warning {
-                    field: format!("/{field}"),
+                    field: field.pointer(),
                     code: WarningCode::UnsupportedRemoved,
                     message: format!(
                         "an item of {field} is not supported by the source and was removed"
                     ),
                 });
+                self.removals.push(Removal::Item(field, index));
                 continue;
             }
-            self.fields
-                .push((format!("/{field}/{}", kept.len()), grounding));
-            kept.push(item);
+            self.fields.push((format!("/{field}/{kept}"), grounding));
+            kept += 1;
         }
-        *items = kept;
     }
 
-    fn classify(&self, field: &str, value: Value<'_>) -> FieldGrounding {
+    fn classify(&self, field: Field, value: Value<'_>) -> FieldGrounding {
         if let Some(quote) = self
             .verified
             .iter()
-            .find(|v| v.field == field && mentions(&v.source_words, value))
+            .find(|v| v.field == Some(field) && mentions(&v.source_words, value))
         {
             return FieldGrounding {
                 status: GroundingStatus::Quoted,
@@ -461,7 +453,7 @@ fn same_word(a: &str, b: &str) -> bool {
 
 /// The persona field an evidence item names: `skills`, `/skills/2`, `Skill` and `skills[2]` all
 /// name `skills`; "communication style" names `communication_style`.
-fn field_name(field: &str) -> String {
+fn field_named(field: &str) -> Option<Field> {
     let name: String = field
         .trim()
         .trim_start_matches('/')
@@ -471,19 +463,11 @@ fn field_name(field: &str) -> String {
         .trim()
         .to_lowercase()
         .replace([' ', '-'], "_");
-    const PLURALS: [&str; 7] = [
-        "traits",
-        "interests",
-        "skills",
-        "values",
-        "goals",
-        "languages",
-        "quotes",
-    ];
-    PLURALS
-        .iter()
-        .find(|plural| plural.strip_suffix('s') == Some(name.as_str()))
-        .map_or(name, |plural| (*plural).to_owned())
+    Field::from_name(&name).or_else(|| {
+        Field::ALL.into_iter().find(|field| {
+            field.kind() == FieldKind::List && field.name().strip_suffix('s') == Some(&name)
+        })
+    })
 }
 
 /// The block an evidence `source` names (`block:N`), if it names one.
@@ -500,5 +484,7 @@ fn block_name(block: usize) -> String {
     format!("block:{block}")
 }
 
+#[cfg(test)]
+mod removal_tests;
 #[cfg(test)]
 mod tests;

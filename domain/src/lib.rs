@@ -6,7 +6,8 @@
 //! # Layout
 //!
 //! - [`source`]: [`SourceBundle`], the user's material, parsed and sanitised.
-//! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them.
+//! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them;
+//!   [`Field`], the one list of the persona's fields with each field's kind and limits.
 //! - [`id`]: [`PersonaId`], the unguessable id a persona is stored under.
 //! - [`grounding`]: [`ground`], which checks a persona against its source field by field, and
 //!   [`Grounding`], what it found.
@@ -32,5 +33,8 @@ pub use grounding::{
     GroundingMode, GroundingStatus, KeyTooShort, Span, UnknownGroundingMode, ground,
 };
 pub use id::{InvalidPersonaId, PersonaId};
-pub use persona::{Evidence, Normalised, Persona, PersonaDraft, Violation, Warning, WarningCode};
+pub use persona::{
+    Evidence, Field, FieldKind, FieldValue, Normalised, Persona, PersonaDraft, Removal, Violation,
+    Warning, WarningCode,
+};
 pub use source::{SourceBundle, SourceError};

@@ -5,12 +5,22 @@
 //! and warns, for model output) or [`Persona::parse`] (strict: refuses anything that would lose
 //! information, for a client's save).
 
+mod field;
 mod rules;
+mod values;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::limits::{
+    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS,
+    MAX_EVIDENCE_SOURCE_CHARS, MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS,
+    MAX_STYLE_CHARS,
+};
+
+pub use field::{Field, FieldKind};
 pub use rules::{Normalised, Violation, Warning, WarningCode};
+pub use values::{FieldValue, Removal};
 
 /// What an extractor returns and what a client may send: every field loose, every list optional.
 ///
@@ -27,24 +37,24 @@ pub struct PersonaDraft {
     pub location: Option<String>,
     /// One short paragraph about the person.
     pub background: String,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub traits: Vec<String>,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub interests: Vec<String>,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub skills: Vec<String>,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub values: Vec<String>,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub goals: Vec<String>,
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub languages: Vec<String>,
     pub communication_style: Option<String>,
     /// Verbatim phrases from the source that show the person's voice.
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = MAX_LIST_ITEMS))]
     pub quotes: Vec<String>,
     /// Quotes from the source that support a field.
-    #[schemars(length(max = 50))]
+    #[schemars(length(max = MAX_EVIDENCE))]
     pub evidence: Vec<Evidence>,
 }
 
@@ -53,13 +63,13 @@ pub struct PersonaDraft {
 #[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     /// The persona field the quote supports, e.g. `occupation` or `interests`.
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = MAX_EVIDENCE_FIELD_CHARS))]
     pub field: String,
     /// The supporting words, verbatim from the source.
-    #[schemars(length(min = 1, max = 500))]
+    #[schemars(length(min = 1, max = MAX_QUOTE_CHARS))]
     pub quote: String,
     /// Where the quote is: `block:N` for the N-th text block (from 0), or a link.
-    #[schemars(length(min = 1, max = 2064))]
+    #[schemars(length(min = 1, max = MAX_EVIDENCE_SOURCE_CHARS))]
     pub source: String,
 }
 
@@ -73,58 +83,40 @@ pub struct Evidence {
 #[schemars(title = "Persona", deny_unknown_fields)]
 pub struct Persona {
     /// The person's name; "Unnamed persona" when the source names nobody.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = MAX_SHORT_CHARS))]
     name: String,
     /// Age in years, or null when unknown.
-    #[schemars(range(max = 130))]
+    #[schemars(range(max = MAX_AGE))]
     age: Option<u8>,
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = MAX_SHORT_CHARS))]
     occupation: Option<String>,
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = MAX_SHORT_CHARS))]
     location: Option<String>,
     /// One short paragraph about the person.
-    #[schemars(length(max = 2000))]
+    #[schemars(length(max = MAX_BACKGROUND_CHARS))]
     background: String,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     traits: Vec<String>,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     interests: Vec<String>,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     skills: Vec<String>,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     values: Vec<String>,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     goals: Vec<String>,
-    #[schemars(length(max = 20), inner(length(min = 1, max = 200)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_ITEM_CHARS)))]
     languages: Vec<String>,
     /// How the person tends to speak or write, or null when unknown.
-    #[schemars(length(min = 1, max = 500))]
+    #[schemars(length(min = 1, max = MAX_STYLE_CHARS))]
     communication_style: Option<String>,
     /// Verbatim phrases from the source that show the person's voice.
-    #[schemars(length(max = 20), inner(length(min = 1, max = 500)))]
+    #[schemars(length(max = MAX_LIST_ITEMS), inner(length(min = 1, max = MAX_QUOTE_CHARS)))]
     quotes: Vec<String>,
     /// Quotes from the source that support a field.
-    #[schemars(length(max = 50))]
+    #[schemars(length(max = MAX_EVIDENCE))]
     evidence: Vec<Evidence>,
 }
-
-/// The persona's fields, in schema and serialisation order.
-pub const FIELD_NAMES: [&str; 14] = [
-    "name",
-    "age",
-    "occupation",
-    "location",
-    "background",
-    "traits",
-    "interests",
-    "skills",
-    "values",
-    "goals",
-    "languages",
-    "communication_style",
-    "quotes",
-    "evidence",
-];
 
 impl Persona {
     /// The name a persona gets when its source names nobody.

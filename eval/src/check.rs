@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::figures::Figures;
-use crate::labels::Field;
+use crate::labels::SCORED;
 
 /// Differences smaller than this are rounding, not change.
 const EPSILON: f64 = 1e-9;
@@ -113,9 +113,9 @@ fn comparable(figures: &Figures) -> Vec<(String, Option<f64>, Better)> {
             Better::Higher,
         ),
     ];
-    let fields = Field::ALL
+    let fields = SCORED
         .into_iter()
-        .map(|f| (f.key(), figures.fields.get(&f).copied()))
+        .map(|f| (f.name(), figures.fields.get(&f).copied()))
         .chain([("all_fields", Some(figures.all_fields))]);
     for (name, field) in fields {
         let field = field.as_ref();

@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::answer::{Answer, GroundingCounts};
-use crate::labels::Field;
+use crate::labels::{Field, SCORED};
 use crate::score::{Tally, ratio};
 
 /// The outcome of one case.
@@ -130,7 +130,7 @@ pub fn aggregate(results: &[CaseResult]) -> Figures {
             }
         }
     }
-    let fields: BTreeMap<Field, FieldFigures> = Field::ALL
+    let fields: BTreeMap<Field, FieldFigures> = SCORED
         .into_iter()
         .map(|f| {
             let (labelled, tally) = tallies.get(&f).copied().unwrap_or_default();

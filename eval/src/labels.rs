@@ -2,71 +2,38 @@
 //! extract for them.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
+pub use persona_domain::Field;
+use persona_domain::FieldKind;
 use serde_json::Value;
 
-/// A scored persona field, in the order the table shows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Name,
-    Age,
-    Occupation,
-    Location,
-    Skills,
-    Interests,
-    Languages,
-    Values,
-    Goals,
-    Traits,
+/// The persona fields the evaluation scores, in the order the table shows them: every field
+/// but `background` (a summary), `communication_style` and `quotes` (free text with no single
+/// right answer) and `evidence`.
+pub const SCORED: [Field; 10] = [
+    Field::Name,
+    Field::Age,
+    Field::Occupation,
+    Field::Location,
+    Field::Skills,
+    Field::Interests,
+    Field::Languages,
+    Field::Values,
+    Field::Goals,
+    Field::Traits,
+];
+
+/// A scored field whose key is `key`.
+fn scored(key: &str) -> Option<Field> {
+    Field::from_name(key).filter(|field| SCORED.contains(field))
 }
 
-impl Field {
-    pub const ALL: [Field; 10] = [
-        Field::Name,
-        Field::Age,
-        Field::Occupation,
-        Field::Location,
-        Field::Skills,
-        Field::Interests,
-        Field::Languages,
-        Field::Values,
-        Field::Goals,
-        Field::Traits,
-    ];
-    /// The fields every case must label (with a value, or null when a reader could not tell).
-    pub const SCALARS: [Field; 4] = [Field::Name, Field::Age, Field::Occupation, Field::Location];
-
-    /// The field's key in the persona and in the labels.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::Age => "age",
-            Field::Occupation => "occupation",
-            Field::Location => "location",
-            Field::Skills => "skills",
-            Field::Interests => "interests",
-            Field::Languages => "languages",
-            Field::Values => "values",
-            Field::Goals => "goals",
-            Field::Traits => "traits",
-        }
-    }
-
-    fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.key() == key)
-    }
-
-    fn is_scalar(self) -> bool {
-        Self::SCALARS.contains(&self)
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
+/// Whether every case must label `field` (with a value, or null when a reader could not tell):
+/// the scored fields that hold one value.
+pub fn is_scalar(field: Field) -> bool {
+    match field.kind() {
+        FieldKind::Text | FieldKind::Age => true,
+        FieldKind::List | FieldKind::Evidence => false,
     }
 }
 
@@ -81,7 +48,7 @@ pub enum Label {
     List(Vec<String>),
 }
 
-/// A case's labels. The four scalar fields are always labelled; a list field whose key is
+/// A case's labels. The scalar fields (name, age, occupation, location) are always labelled; a list field whose key is
 /// absent is not labelled and not scored.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Labels(BTreeMap<Field, Label>);
@@ -98,15 +65,18 @@ impl Labels {
             .ok_or("labels must be an object".to_owned())?;
         let mut labels = BTreeMap::new();
         for (key, value) in object {
-            let field = Field::from_key(key).ok_or_else(|| {
+            let field = scored(key).ok_or_else(|| {
                 format!(
                     "labels.{key} is not a scored field (expected one of {})",
-                    Field::ALL.map(Field::key).join(", ")
+                    SCORED.map(Field::name).join(", ")
                 )
             })?;
             labels.insert(field, label(field, value)?);
         }
-        if let Some(missing) = Field::SCALARS.iter().find(|f| !labels.contains_key(f)) {
+        if let Some(missing) = SCORED
+            .iter()
+            .find(|f| is_scalar(**f) && !labels.contains_key(f))
+        {
             return Err(format!(
                 "labels.{missing} is missing (give the value, or null when a careful reader could not tell)"
             ));
@@ -134,9 +104,9 @@ fn label(field: Field, value: &Value) -> Result<Label, String> {
             .map(|n| Label::Age(Some(n)))
             .ok_or_else(|| wrong("a whole number or null")),
         (Field::Age, _) => Err(wrong("a whole number or null")),
-        (f, Value::Null) if f.is_scalar() => Ok(Label::Text(None)),
-        (f, Value::String(s)) if f.is_scalar() => Ok(Label::Text(Some(s.clone()))),
-        (f, _) if f.is_scalar() => Err(wrong("a string or null")),
+        (f, Value::Null) if is_scalar(f) => Ok(Label::Text(None)),
+        (f, Value::String(s)) if is_scalar(f) => Ok(Label::Text(Some(s.clone()))),
+        (f, _) if is_scalar(f) => Err(wrong("a string or null")),
         (_, Value::Array(items)) => items
             .iter()
             .map(|item| item.as_str().map(str::to_owned))

@@ -17,7 +17,7 @@ use std::ops::AddAssign;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::labels::{Field, Label, Labels};
+use crate::labels::{Field, Label, Labels, SCORED};
 use crate::matching::{normalise, paired, same};
 
 /// The name the domain's rules give a persona whose source names nobody.
@@ -63,11 +63,11 @@ pub fn ratio(part: u64, whole: u64) -> Option<f64> {
 pub fn score(labels: &Labels, persona: Option<&Value>) -> BTreeMap<Field, Tally> {
     let empty = Value::Null;
     let persona = persona.unwrap_or(&empty);
-    Field::ALL
+    SCORED
         .into_iter()
         .filter_map(|field| {
             let label = labels.get(field)?;
-            let value = &persona[field.key()];
+            let value = &persona[field.name()];
             let tally = match label {
                 Label::Text(label) => scalar(label.as_deref(), text(field, value).as_deref(), same),
                 Label::Age(label) => scalar(label.as_ref(), value.as_i64().as_ref(), PartialEq::eq),

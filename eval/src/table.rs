@@ -6,7 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::figures::{CaseResult, Figures, Latency, aggregate, latency};
-use crate::labels::Field;
+use crate::labels::SCORED;
 use crate::score::Tally;
 
 /// Everything a run found: what `--json` writes.
@@ -131,9 +131,9 @@ impl Report {
 
         out.push_str("\n| field | cases labelled | TP | FP | FN | precision | recall |\n");
         out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
-        let fields = Field::ALL
+        let fields = SCORED
             .into_iter()
-            .filter_map(|field| Some((field.key(), f.fields.get(&field)?)))
+            .filter_map(|field| Some((field.name(), f.fields.get(&field)?)))
             .chain([("all fields", &f.all_fields)]);
         for (name, field) in fields {
             let t = field.tally;

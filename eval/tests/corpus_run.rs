@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use persona_eval::check::compare;
 use persona_eval::corpus::{self, Case};
 use persona_eval::figures::Figures;
-use persona_eval::labels::Field;
+use persona_eval::labels::SCORED;
 use persona_eval::read_baseline;
 use persona_eval::run::{Settings, Target, evaluate};
 use persona_eval::table::Report;
@@ -35,7 +35,7 @@ fn counts(f: &Figures) -> Vec<String> {
         "cases {} valid {} errors {:?}",
         f.cases, f.valid, f.errors
     )];
-    counts.extend(Field::ALL.into_iter().map(|field| {
+    counts.extend(SCORED.into_iter().map(|field| {
         let ff = f.fields[&field];
         format!("{field}: labelled {} {:?}", ff.labelled, ff.tally)
     }));

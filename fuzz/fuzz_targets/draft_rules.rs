@@ -103,7 +103,7 @@ fuzz_target!(|data: &[u8]| {
         let field = warning.field.trim_start_matches('/');
         let top = field.split('/').next().unwrap_or_default();
         assert!(
-            persona_domain::persona::FIELD_NAMES.contains(&top),
+            persona_domain::Field::from_name(top).is_some(),
             "warning at unknown field {:?}",
             warning.field
         );

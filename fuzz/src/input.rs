@@ -1,7 +1,7 @@
 //! Structured inputs built from fuzz bytes with `arbitrary`, shaped to reach the limits.
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use persona_domain::{Evidence, PersonaDraft};
+use persona_domain::{Evidence, Field, FieldKind, PersonaDraft};
 use serde_json::{Map, Number, Value};
 
 /// Bytes a [`Text`] may grow to when it stands for a persona field, a link or a JSON string:
@@ -33,23 +33,18 @@ impl Text {
     }
 }
 
-/// A draft as a model or a client might send it, field by field.
-#[derive(Debug, Clone, Arbitrary)]
-pub struct DraftInput {
-    name: Option<Text>,
-    age: Option<Age>,
-    occupation: Option<Text>,
-    location: Option<Text>,
-    background: Text,
-    traits: Vec<Text>,
-    interests: Vec<Text>,
-    skills: Vec<Text>,
-    values: Vec<Text>,
-    goals: Vec<Text>,
-    languages: Vec<Text>,
-    communication_style: Option<Text>,
-    quotes: Vec<Text>,
-    evidence: Vec<(Text, Text, Text)>,
+/// A draft as a model or a client might send it: for each field of [`Field::ALL`], a value of
+/// the shape its kind takes, or none; a new field is fuzzed with no change here.
+#[derive(Debug, Clone)]
+pub struct DraftInput(Vec<(Field, FieldInput)>);
+
+/// One field's value, in the shape of its [`FieldKind`].
+#[derive(Debug, Clone)]
+enum FieldInput {
+    Text(Text),
+    Age(Age),
+    List(Vec<Text>),
+    Evidence(Vec<(Text, Text, Text)>),
 }
 
 /// Ages near the range's edges, or any at all.
@@ -59,67 +54,77 @@ enum Age {
     Any(i64),
 }
 
-impl DraftInput {
-    pub fn build(&self) -> PersonaDraft {
-        let text = |t: &Text| t.build(SHORT);
-        let list = |items: &[Text]| items.iter().map(text).collect();
-        PersonaDraft {
-            name: self.name.as_ref().map(text),
-            age: self.age.as_ref().map(|age| match age {
-                Age::Small(n) => i64::from(*n),
-                Age::Any(n) => *n,
-            }),
-            occupation: self.occupation.as_ref().map(text),
-            location: self.location.as_ref().map(text),
-            background: text(&self.background),
-            traits: list(&self.traits),
-            interests: list(&self.interests),
-            skills: list(&self.skills),
-            values: list(&self.values),
-            goals: list(&self.goals),
-            languages: list(&self.languages),
-            communication_style: self.communication_style.as_ref().map(text),
-            quotes: list(&self.quotes),
-            evidence: self
-                .evidence
-                .iter()
-                .map(|(field, quote, source)| Evidence {
-                    field: text(field),
-                    quote: text(quote),
-                    source: text(source),
-                })
-                .collect(),
+impl<'a> Arbitrary<'a> for DraftInput {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let mut values = Vec::new();
+        for field in Field::ALL {
+            let value = match field.kind() {
+                FieldKind::Text => u.arbitrary::<Option<Text>>()?.map(FieldInput::Text),
+                FieldKind::Age => u.arbitrary::<Option<Age>>()?.map(FieldInput::Age),
+                FieldKind::List => Some(FieldInput::List(u.arbitrary()?)),
+                FieldKind::Evidence => Some(FieldInput::Evidence(u.arbitrary()?)),
+            };
+            values.extend(value.map(|value| (field, value)));
         }
+        Ok(Self(values))
     }
 }
 
-/// Keys the API knows, so that arbitrary JSON objects often hit a real field.
-const KEYS: [&str; 22] = [
+impl DraftInput {
+    pub fn build(&self) -> PersonaDraft {
+        let text = |t: &Text| Value::String(t.build(SHORT));
+        let draft: Map<String, Value> = self
+            .0
+            .iter()
+            .map(|(field, value)| {
+                let value = match value {
+                    FieldInput::Text(t) => text(t),
+                    FieldInput::Age(Age::Small(n)) => Value::from(*n),
+                    FieldInput::Age(Age::Any(n)) => Value::from(*n),
+                    FieldInput::List(items) => items.iter().map(text).collect(),
+                    FieldInput::Evidence(items) => items
+                        .iter()
+                        .map(|(field, quote, source)| {
+                            serde_json::to_value(Evidence {
+                                field: field.build(SHORT),
+                                quote: quote.build(SHORT),
+                                source: source.build(SHORT),
+                            })
+                            .expect("evidence is JSON")
+                        })
+                        .collect(),
+                };
+                (field.name().to_owned(), value)
+            })
+            .collect();
+        serde_json::from_value(Value::Object(draft))
+            .expect("a draft: every value has the shape of its field")
+    }
+}
+
+/// Keys the API knows besides the persona's fields, so that arbitrary JSON objects often hit a
+/// real key.
+const REQUEST_KEYS: [&str; 8] = [
     "textBlocks",
     "links",
     "persona",
     "source",
     "blocks",
-    "name",
-    "age",
-    "occupation",
-    "location",
-    "background",
-    "traits",
-    "interests",
-    "skills",
-    "values",
-    "goals",
-    "languages",
-    "communication_style",
-    "quotes",
-    "evidence",
     "field",
     "quote",
     "id",
 ];
 
-/// Any JSON value, at most [`MAX_DEPTH`] deep, with object keys often drawn from [`KEYS`].
+/// A key of [`REQUEST_KEYS`] or a persona field's name.
+fn known_key(u: &mut Unstructured<'_>) -> Result<String> {
+    let at = u.choose_index(REQUEST_KEYS.len() + Field::ALL.len())?;
+    Ok(match REQUEST_KEYS.get(at) {
+        Some(key) => (*key).to_owned(),
+        None => Field::ALL[at - REQUEST_KEYS.len()].name().to_owned(),
+    })
+}
+
+/// Any JSON value, at most [`MAX_DEPTH`] deep, with object keys often ones the API knows.
 #[derive(Debug, Clone)]
 pub struct Json(pub Value);
 
@@ -151,7 +156,7 @@ fn json_value(u: &mut Unstructured<'_>, depth: usize) -> Result<Value> {
             let mut map = Map::new();
             u.arbitrary_loop(Some(0), Some(20), |u| {
                 let key = if u.arbitrary()? {
-                    (*u.choose(&KEYS)?).to_owned()
+                    known_key(u)?
                 } else {
                     u.arbitrary()?
                 };

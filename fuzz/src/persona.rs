@@ -5,65 +5,59 @@ use std::sync::LazyLock;
 
 use jsonschema::Validator;
 use persona_domain::limits::{
-    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS,
-    MAX_EVIDENCE_SOURCE_CHARS, MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS,
-    MAX_STYLE_CHARS,
+    MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS, MAX_EVIDENCE_SOURCE_CHARS, MAX_QUOTE_CHARS,
 };
 use persona_domain::schema::persona_schema;
-use persona_domain::{Persona, PersonaDraft};
+use persona_domain::{Evidence, Field, FieldValue, Persona, PersonaDraft};
 use serde_json::Value;
 
 static PERSONA_SCHEMA: LazyLock<Validator> = LazyLock::new(|| {
     jsonschema::validator_for(&persona_schema()).expect("the persona schema is a valid schema")
 });
 
-/// Panics unless `persona` obeys every rule of `domain/src/persona/rules.rs` and validates
-/// against the published persona schema.
+/// Panics unless `persona` obeys every rule of `domain/src/persona/rules.rs`, field by field
+/// with the limits [`Field`] gives, and validates against the published persona schema.
 pub fn assert_obeys_rules(persona: &Persona) {
-    assert_text("name", persona.name(), 1, MAX_SHORT_CHARS);
-    if let Some(age) = persona.age() {
-        assert!(i64::from(age) <= MAX_AGE, "age {age} is over {MAX_AGE}");
-    }
-    let optional = [
-        ("occupation", persona.occupation(), MAX_SHORT_CHARS),
-        ("location", persona.location(), MAX_SHORT_CHARS),
-        (
-            "communication_style",
-            persona.communication_style(),
-            MAX_STYLE_CHARS,
-        ),
-    ];
-    for (field, value, max) in optional {
-        if let Some(value) = value {
-            assert_text(field, value, 1, max);
+    for field in Field::ALL {
+        let name = field.name();
+        match persona.value(field) {
+            FieldValue::Text(text) => {
+                let max_chars = field.max_chars().expect("a text field has a length limit");
+                assert!(text.is_some() || field.is_nullable(), "{name} is null");
+                if let Some(text) = text {
+                    assert_text(name, text, field.min_chars(), max_chars);
+                }
+            }
+            FieldValue::Age(age) => {
+                let oldest = field.max_value().expect("age has an oldest value");
+                if let Some(age) = age {
+                    assert!(i64::from(age) <= oldest, "age {age} is over {oldest}");
+                }
+            }
+            FieldValue::List(items) => {
+                let max_items = field.max_items().expect("a list has a length limit");
+                let max_chars = field
+                    .max_chars()
+                    .expect("a list's items have a length limit");
+                assert!(items.len() <= max_items, "{name} has {} items", items.len());
+                let mut seen = HashSet::new();
+                for item in items {
+                    assert_text(name, item, field.min_chars(), max_chars);
+                    assert!(
+                        seen.insert(item.to_lowercase()),
+                        "{name} repeats an item ignoring case"
+                    );
+                }
+            }
+            FieldValue::Evidence(evidence) => assert_evidence(evidence),
         }
     }
-    assert_text("background", persona.background(), 0, MAX_BACKGROUND_CHARS);
-    let lists = [
-        ("traits", persona.traits(), MAX_ITEM_CHARS),
-        ("interests", persona.interests(), MAX_ITEM_CHARS),
-        ("skills", persona.skills(), MAX_ITEM_CHARS),
-        ("values", persona.values(), MAX_ITEM_CHARS),
-        ("goals", persona.goals(), MAX_ITEM_CHARS),
-        ("languages", persona.languages(), MAX_ITEM_CHARS),
-        ("quotes", persona.quotes(), MAX_QUOTE_CHARS),
-    ];
-    for (field, items, max) in lists {
-        assert!(
-            items.len() <= MAX_LIST_ITEMS,
-            "{field} has {} items",
-            items.len()
-        );
-        let mut seen = HashSet::new();
-        for item in items {
-            assert_text(field, item, 1, max);
-            assert!(
-                seen.insert(item.to_lowercase()),
-                "{field} repeats an item ignoring case"
-            );
-        }
-    }
-    let evidence = persona.evidence();
+    let value = serde_json::to_value(persona).expect("a persona serialises");
+    assert_matches_schema(&value);
+}
+
+/// Panics unless every evidence item is within its limits and none repeats an earlier one.
+fn assert_evidence(evidence: &[Evidence]) {
     assert!(
         evidence.len() <= MAX_EVIDENCE,
         "{} evidence items",
@@ -83,8 +77,6 @@ pub fn assert_obeys_rules(persona: &Persona) {
             "evidence {i} repeats an earlier item"
         );
     }
-    let value = serde_json::to_value(persona).expect("a persona serialises");
-    assert_matches_schema(&value);
 }
 
 /// Panics unless `value` validates against the published persona schema.

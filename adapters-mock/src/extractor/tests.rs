@@ -1,6 +1,6 @@
 //! What the mock reads from a bundle, one behaviour per test.
 
-use persona_domain::{GroundingMode, GroundingStatus, Persona, WarningCode, ground};
+use persona_domain::{FieldValue, GroundingMode, GroundingStatus, Persona, WarningCode, ground};
 
 use super::*;
 
@@ -326,23 +326,21 @@ async fn every_value_the_mock_returns_is_quoted_from_its_input() {
         "{statuses:?}"
     );
     let persona = &grounded.persona;
-    let values = 1 // name
-        + 3 // age, occupation, location
-        + usize::from(persona.communication_style().is_some())
-        + [
-            persona.traits(),
-            persona.interests(),
-            persona.skills(),
-            persona.values(),
-            persona.goals(),
-            persona.languages(),
-            persona.quotes(),
-        ]
-        .iter()
-        .map(|list| list.len())
-        .sum::<usize>();
+    // One entry per grounded value the persona holds.
+    let values: usize = Field::ALL
+        .into_iter()
+        .filter(|field| field.is_grounded())
+        .map(|field| match persona.value(field) {
+            FieldValue::Text(text) => usize::from(text.is_some()),
+            FieldValue::Age(age) => usize::from(age.is_some()),
+            FieldValue::List(items) => items.len(),
+            FieldValue::Evidence(_) => 0,
+        })
+        .sum();
     assert_eq!(statuses.len(), values);
     assert!(persona.communication_style().is_some() && !persona.traits().is_empty());
+    assert!(persona.age().is_some() && persona.occupation().is_some());
+    assert!(persona.location().is_some() && persona.name() != Persona::UNNAMED);
 }
 
 #[tokio::test]

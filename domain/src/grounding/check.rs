@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use super::sign::is_signature;
 use super::{FieldGrounding, Grounding, GroundingStatus};
 use crate::limits::{MAX_EVIDENCE, MAX_QUOTE_CHARS, MAX_SPAN_END, MAX_TEXT_BLOCKS};
-use crate::persona::{Persona, Violation};
+use crate::persona::{Field, FieldValue, Persona, Violation};
 
 /// At most this many problems are listed for one grounding.
 const MAX_VIOLATIONS: usize = 20;
@@ -22,8 +22,9 @@ impl Grounding {
     /// A [`Violation`] (pointer relative to the grounding, e.g. `/fields/~1skills~12/span`) for a
     /// pointer that names no value of the persona, an entry whose parts do not fit its status
     /// (`quote` only for `quoted`; `source` and `span` for `quoted` and `stated`), a quote over
-    /// 500 characters, a source other than `block:0` to `block:49`, an empty or out-of-range
-    /// span, or counts that disagree with the entries. At most 20 are listed.
+    /// [`MAX_QUOTE_CHARS`] characters, a source other than `block:0` to `block:N` (N one less than
+    /// [`MAX_TEXT_BLOCKS`]), an empty span or one past [`MAX_SPAN_END`], or counts that disagree
+    /// with the entries. At most `MAX_VIOLATIONS` (20) are listed.
     pub fn check(&self, persona: &Persona) -> Result<(), Vec<Violation>> {
         let mut violations = Vec::new();
         let mut bad_key = false;
@@ -167,8 +168,8 @@ fn has_value(persona: &Persona, pointer: &str) -> bool {
 /// decimal digits), with the field's name; `None` when the persona has none there.
 pub(super) fn value_at<'a>(
     persona: &'a Persona,
-    pointer: &'a str,
-) -> Option<(&'a str, Cow<'a, str>)> {
+    pointer: &str,
+) -> Option<(&'static str, Cow<'a, str>)> {
     let rest = pointer.strip_prefix('/')?;
     let (name, index) = rest
         .split_once('/')
@@ -178,31 +179,17 @@ pub(super) fn value_at<'a>(
         Some(i) if i.len() > 1 && i.starts_with('0') => return None,
         Some(i) => Some(i.parse().ok()?),
     };
-    let list = match name {
-        "traits" => persona.traits(),
-        "interests" => persona.interests(),
-        "skills" => persona.skills(),
-        "values" => persona.values(),
-        "goals" => persona.goals(),
-        "languages" => persona.languages(),
-        "quotes" => persona.quotes(),
-        scalar => {
-            if index.is_some() {
-                return None;
-            }
-            let value = match scalar {
-                "name" => Some(Cow::Borrowed(persona.name())),
-                "age" => persona.age().map(|age| Cow::Owned(age.to_string())),
-                "occupation" => persona.occupation().map(Cow::Borrowed),
-                "location" => persona.location().map(Cow::Borrowed),
-                "communication_style" => persona.communication_style().map(Cow::Borrowed),
-                _ => None,
-            };
-            return value.map(|v| (scalar, v));
-        }
+    let field = Field::from_name(name).filter(|field| field.is_grounded())?;
+    let value = match (persona.value(field), index) {
+        (FieldValue::Text(text), None) => Cow::Borrowed(text?),
+        (FieldValue::Age(age), None) => Cow::Owned(age?.to_string()),
+        (FieldValue::List(items), Some(index)) => Cow::Borrowed(items.get(index)?.as_str()),
+        // A scalar with an index, a list without one: no value is there.
+        (FieldValue::Text(_) | FieldValue::Age(_), Some(_))
+        | (FieldValue::List(_), None)
+        | (FieldValue::Evidence(_), _) => return None,
     };
-    list.get(index?)
-        .map(|item| (name, Cow::Borrowed(item.as_str())))
+    Some((field.name(), value))
 }
 
 fn is_block_name(source: &str) -> bool {

@@ -22,11 +22,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::{Evidence, Persona, PersonaDraft};
+use super::{Evidence, Field, Persona, PersonaDraft};
 use crate::limits::{
-    MAX_AGE, MAX_BACKGROUND_CHARS, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS,
-    MAX_EVIDENCE_SOURCE_CHARS, MAX_ITEM_CHARS, MAX_LIST_ITEMS, MAX_QUOTE_CHARS, MAX_SHORT_CHARS,
-    MAX_STYLE_CHARS,
+    MAX_AGE, MAX_EVIDENCE, MAX_EVIDENCE_FIELD_CHARS, MAX_EVIDENCE_SOURCE_CHARS, MAX_LIST_ITEMS,
+    MAX_QUOTE_CHARS,
 };
 use crate::text::{char_count, collapse_whitespace, is_blank, truncated};
 
@@ -204,7 +203,7 @@ impl Persona {
     ///
     /// # Errors
     ///
-    /// Every [`Violation`]: an empty name, an age outside `0..=130`, a text over its limit, a list
+    /// Every [`Violation`]: an empty name, an age outside `0..=`[`MAX_AGE`], a text over its limit, a list
     /// over its limit.
     pub fn parse(draft: PersonaDraft) -> Result<Self, Vec<Violation>> {
         let (persona, findings) = normalise(draft, Hygiene::ExactRepeatsOnly);
@@ -235,13 +234,9 @@ fn normalise(draft: PersonaDraft, hygiene: Hygiene) -> (Persona, Vec<Finding>) {
         findings: Vec::new(),
         hygiene,
     };
-    let name = n.text(
-        "/name",
-        draft.name.as_deref().unwrap_or_default(),
-        MAX_SHORT_CHARS,
-    );
+    let name = n.text(Field::Name, draft.name.as_deref().unwrap_or_default());
     let name = if name.is_empty() {
-        n.found("/name", FindingKind::NameMissing);
+        n.found(Field::Name.pointer(), FindingKind::NameMissing);
         Persona::UNNAMED.to_owned()
     } else {
         name
@@ -249,7 +244,7 @@ fn normalise(draft: PersonaDraft, hygiene: Hygiene) -> (Persona, Vec<Finding>) {
     let age = match draft.age {
         Some(age) if (0..=MAX_AGE).contains(&age) => u8::try_from(age).ok(),
         Some(_) => {
-            n.found("/age", FindingKind::AgeOutOfRange);
+            n.found(Field::Age.pointer(), FindingKind::AgeOutOfRange);
             None
         }
         None => None,
@@ -257,24 +252,41 @@ fn normalise(draft: PersonaDraft, hygiene: Hygiene) -> (Persona, Vec<Finding>) {
     let persona = Persona {
         name,
         age,
-        occupation: n.optional("/occupation", draft.occupation, MAX_SHORT_CHARS),
-        location: n.optional("/location", draft.location, MAX_SHORT_CHARS),
-        background: n.text("/background", &draft.background, MAX_BACKGROUND_CHARS),
-        traits: n.list("/traits", draft.traits, MAX_ITEM_CHARS),
-        interests: n.list("/interests", draft.interests, MAX_ITEM_CHARS),
-        skills: n.list("/skills", draft.skills, MAX_ITEM_CHARS),
-        values: n.list("/values", draft.values, MAX_ITEM_CHARS),
-        goals: n.list("/goals", draft.goals, MAX_ITEM_CHARS),
-        languages: n.list("/languages", draft.languages, MAX_ITEM_CHARS),
-        communication_style: n.optional(
-            "/communication_style",
-            draft.communication_style,
-            MAX_STYLE_CHARS,
-        ),
-        quotes: n.list("/quotes", draft.quotes, MAX_QUOTE_CHARS),
+        occupation: n.optional(Field::Occupation, draft.occupation),
+        location: n.optional(Field::Location, draft.location),
+        background: n.text(Field::Background, &draft.background),
+        traits: n.list(Field::Traits, draft.traits),
+        interests: n.list(Field::Interests, draft.interests),
+        skills: n.list(Field::Skills, draft.skills),
+        values: n.list(Field::Values, draft.values),
+        goals: n.list(Field::Goals, draft.goals),
+        languages: n.list(Field::Languages, draft.languages),
+        communication_style: n.optional(Field::CommunicationStyle, draft.communication_style),
+        quotes: n.list(Field::Quotes, draft.quotes),
         evidence: n.evidence(draft.evidence),
     };
     (persona, n.findings)
+}
+
+impl Persona {
+    /// The persona with `evidence` in place of its own, repaired as a draft's evidence is
+    /// (whitespace collapsed, parts cut to their limits, items with an empty part and exact
+    /// repeats dropped, the list capped). Grounding gives a persona its verified evidence this
+    /// way: the new quotes are in the source's own words, which the rules have not seen.
+    pub(crate) fn with_evidence(mut self, evidence: Vec<Evidence>) -> Self {
+        let mut n = Normaliser {
+            findings: Vec::new(),
+            hygiene: Hygiene::CollapseNearRepeats,
+        };
+        self.evidence = n.evidence(evidence);
+        self
+    }
+}
+
+/// The character limit of a text field, or of each item of a list field.
+fn max_chars(field: Field) -> usize {
+    // Every text and list field has one (`field.rs` tests it); only those come here.
+    field.max_chars().unwrap_or(usize::MAX)
 }
 
 struct Normaliser {
@@ -283,15 +295,12 @@ struct Normaliser {
 }
 
 impl Normaliser {
-    fn found(&mut self, field: &str, kind: FindingKind) {
-        self.findings.push(Finding {
-            field: field.to_owned(),
-            kind,
-        });
+    fn found(&mut self, field: String, kind: FindingKind) {
+        self.findings.push(Finding { field, kind });
     }
 
-    fn text(&mut self, field: &str, value: &str, max: usize) -> String {
-        self.text_at(|| field.to_owned(), value, max)
+    fn text(&mut self, field: Field, value: &str) -> String {
+        self.text_at(|| field.pointer(), value, max_chars(field))
     }
 
     /// [`Self::text`] with the field's pointer made only when a finding needs it: a draft can
@@ -322,13 +331,14 @@ impl Normaliser {
         }
     }
 
-    fn optional(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+    fn optional(&mut self, field: Field, value: Option<String>) -> Option<String> {
         value
-            .map(|v| self.text(field, &v, max))
+            .map(|v| self.text(field, &v))
             .filter(|v| !v.is_empty())
     }
 
-    fn list(&mut self, field: &str, items: Vec<String>, max_chars: usize) -> Vec<String> {
+    fn list(&mut self, field: Field, items: Vec<String>) -> Vec<String> {
+        let max_chars = max_chars(field);
         let mut seen = HashSet::new();
         let mut kept = Vec::new();
         let mut kept_keys: Vec<RepeatKey> = Vec::new();
@@ -336,7 +346,7 @@ impl Normaliser {
         let mut near = 0;
         for item in items {
             let at = kept.len();
-            let item = self.text_at(|| format!("{field}/{at}"), &item, max_chars);
+            let item = self.text_at(|| format!("/{field}/{at}"), &item, max_chars);
             if item.is_empty() {
                 continue;
             }
@@ -359,7 +369,7 @@ impl Normaliser {
         }
         if duplicates > 0 {
             self.found(
-                field,
+                field.pointer(),
                 FindingKind::DuplicatesRemoved {
                     removed: duplicates,
                 },
@@ -367,11 +377,11 @@ impl Normaliser {
         }
         if near > 0 {
             self.found(
-                field,
+                field.pointer(),
                 FindingKind::NearDuplicatesCollapsed { removed: near },
             );
         }
-        self.cap(field, kept, MAX_LIST_ITEMS)
+        self.cap(field.pointer(), kept, MAX_LIST_ITEMS)
     }
 
     fn evidence(&mut self, items: Vec<Evidence>) -> Vec<Evidence> {
@@ -418,7 +428,7 @@ impl Normaliser {
         }
         if past_cap > 0 {
             self.found(
-                "/evidence",
+                Field::Evidence.pointer(),
                 FindingKind::TooManyItems {
                     count: kept.len() + past_cap,
                     max: MAX_EVIDENCE,
@@ -428,7 +438,7 @@ impl Normaliser {
         kept
     }
 
-    fn cap<T>(&mut self, field: &str, mut items: Vec<T>, max: usize) -> Vec<T> {
+    fn cap<T>(&mut self, field: String, mut items: Vec<T>, max: usize) -> Vec<T> {
         if items.len() > max {
             self.found(
                 field,

@@ -84,7 +84,10 @@ fn the_draft_schema_keeps_the_persona_key_order() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, crate::persona::FIELD_NAMES);
+    assert_eq!(
+        keys,
+        crate::persona::Field::ALL.map(crate::persona::Field::name)
+    );
 }
 
 #[test]
@@ -165,4 +168,96 @@ fn the_stored_document_schema_accepts_a_document() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// Panics unless every limit `schema` (the persona schema) gives a field is the one [`Field`]
+/// and [`crate::limits`] define: lengths, item counts, the oldest age and the evidence parts.
+fn assert_limits_agree(schema: &Value) {
+    use crate::limits::{MAX_EVIDENCE_FIELD_CHARS, MAX_EVIDENCE_SOURCE_CHARS, MAX_QUOTE_CHARS};
+    use crate::persona::{Field, FieldKind};
+
+    let properties = schema["properties"].as_object().expect("properties");
+    let names: Vec<&str> = properties.keys().map(String::as_str).collect();
+    assert_eq!(names, Field::ALL.map(Field::name));
+    let min_length = |field: Field| (field.min_chars() > 0).then_some(field.min_chars());
+    for field in Field::ALL {
+        let property = &properties[field.name()];
+        let got = |node: &Value, keyword: &str| node.get(keyword).and_then(Value::as_u64);
+        let want = |limit: Option<usize>| limit.map(|n| u64::try_from(n).expect("small"));
+        match field.kind() {
+            FieldKind::Text => {
+                assert_eq!(
+                    got(property, "maxLength"),
+                    want(field.max_chars()),
+                    "{field}"
+                );
+                assert_eq!(
+                    got(property, "minLength"),
+                    want(min_length(field)),
+                    "{field}"
+                );
+            }
+            FieldKind::Age => {
+                let oldest = field.max_value().expect("an oldest age");
+                assert_eq!(property["maximum"], json!(oldest), "{field}");
+                assert_eq!(property["minimum"], json!(0), "{field}");
+            }
+            FieldKind::List => {
+                let items = &property["items"];
+                assert_eq!(
+                    got(property, "maxItems"),
+                    want(field.max_items()),
+                    "{field}"
+                );
+                assert_eq!(got(items, "maxLength"), want(field.max_chars()), "{field}");
+                assert_eq!(got(items, "minLength"), want(min_length(field)), "{field}");
+            }
+            FieldKind::Evidence => {
+                assert_eq!(
+                    got(property, "maxItems"),
+                    want(field.max_items()),
+                    "{field}"
+                );
+                let reference = property["items"]["$ref"].as_str().expect("a $ref");
+                let name = reference.strip_prefix("#/$defs/").expect("a local $ref");
+                let parts = &schema["$defs"][name]["properties"];
+                for (part, max) in [
+                    ("field", MAX_EVIDENCE_FIELD_CHARS),
+                    ("quote", MAX_QUOTE_CHARS),
+                    ("source", MAX_EVIDENCE_SOURCE_CHARS),
+                ] {
+                    assert_eq!(got(&parts[part], "maxLength"), want(Some(max)), "{part}");
+                    assert_eq!(got(&parts[part], "minLength"), Some(1), "{part}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_limit_of_the_persona_schema_is_the_one_the_rules_use() {
+    assert_limits_agree(&persona_schema());
+}
+
+#[test]
+fn every_limit_of_the_published_persona_schema_is_the_one_the_rules_use() {
+    // The copy clients read (the api's tests keep it equal to what the code generates).
+    let published: Value =
+        serde_json::from_str(include_str!("../../../docs/persona.schema.json")).expect("json");
+    assert_limits_agree(&published);
+}
+
+#[test]
+fn the_draft_schema_caps_every_list_as_the_rules_do() {
+    use crate::persona::Field;
+
+    let schema = draft_schema();
+    for field in Field::ALL {
+        let max_items = schema["properties"][field.name()].get("maxItems");
+        assert_eq!(
+            max_items.and_then(Value::as_u64),
+            field.max_items().map(|n| n as u64),
+            "{field}"
+        );
+    }
 }

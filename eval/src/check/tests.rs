@@ -1,6 +1,7 @@
 use super::*;
 use crate::answer::GroundingCounts;
 use crate::figures::{GroundingFigures, UsageFigures, aggregate};
+use crate::labels::Field;
 
 /// A baseline-like set of figures: 20 cases, every field at 0.8 precision and 0.6 recall,
 /// grounding and usage reported.

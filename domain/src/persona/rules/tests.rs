@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::limits::{MAX_BACKGROUND_CHARS, MAX_ITEM_CHARS, MAX_SHORT_CHARS};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -381,7 +382,10 @@ fn serialising_keeps_the_field_order_of_the_design() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, crate::persona::FIELD_NAMES);
+    assert_eq!(
+        keys,
+        crate::persona::Field::ALL.map(crate::persona::Field::name)
+    );
 }
 
 fn arb_draft() -> impl Strategy<Value = PersonaDraft> {
