@@ -24,7 +24,9 @@
 
 mod answer;
 mod retry;
+mod runaway;
 mod settings;
+mod sse;
 mod tokens;
 mod transport;
 mod wire;
