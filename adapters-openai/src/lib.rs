@@ -2,10 +2,15 @@
 //! (OpenAI, Azure's compatible endpoint, Ollama, vLLM, llama.cpp, LM Studio).
 //!
 //! One extraction is one conversation: the domain's system and user prompts, the draft's strict
-//! schema as `response_format`, and the answer validated against that same schema before it
-//! becomes a [`PersonaDraft`]. Around it:
+//! schema as `response_format` (in the dialect the server enforces: string lengths for local
+//! servers, OpenAI's strict subset for OpenAI), and the answer validated against that same
+//! schema before it becomes a [`PersonaDraft`]. Around it:
 //!
 //! - the prompt is counted with `tiktoken-rs` first, and refused when it cannot fit the context;
+//! - the completion budget is derived from the schema's bounds, not fixed;
+//! - the answer is streamed and read as it comes (`stream`); one that runs away (a loop, a
+//!   string or a list past its bound: `runaway`) is stopped there and asked again once, with
+//!   the reason;
 //! - transport failures are retried with the official client's policy (`retry`) inside the
 //!   request's deadline (`transport`);
 //! - an answer cut off at the token budget is asked again once with twice the budget; an answer
@@ -19,7 +24,8 @@
 //! # Layout
 //!
 //! `wire` holds the request and response types, `retry` the retry policy, `transport` the HTTP
-//! calls, `answer` the judging of a completion, `tokens` the counting, `settings` the
+//! calls, `sse` and `stream` the reading of a streamed answer, `runaway` the guard that stops a
+//! degenerate one, `answer` the judging of a completion, `tokens` the counting, `settings` the
 //! configuration and its checks.
 
 mod answer;
@@ -27,6 +33,7 @@ mod retry;
 mod runaway;
 mod settings;
 mod sse;
+mod stream;
 mod tokens;
 mod transport;
 mod wire;
@@ -39,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
-use persona_domain::schema::{DRAFT_SCHEMA_NAME, draft_schema};
+use persona_domain::schema::{DRAFT_SCHEMA_NAME, answer_token_budget, draft_schema_for};
 use persona_domain::{PersonaDraft, SourceBundle};
 use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
 use reqwest::StatusCode;
@@ -48,11 +55,13 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use answer::Verdict;
+pub use persona_domain::schema::SchemaDialect;
 use settings::endpoint;
-pub use settings::{OpenAiConfigError, OpenAiSettings};
+pub use settings::{OpenAiConfigError, OpenAiSettings, Sampling};
+pub use stream::Progress;
 use tokens::TokenCounter;
 use transport::{CallError, Transport};
-use wire::{ApiError, ChatRequest, Message, OutputFormat};
+use wire::{ApiError, ChatRequest, Message, OutputFormat, StreamOptions};
 
 /// The name this extractor reports.
 const NAME: &str = "openai";
@@ -63,7 +72,10 @@ const MAX_COMPLETION_BUDGET: u32 = 16_384;
 pub struct OpenAiExtractor {
     transport: Transport,
     model: String,
+    /// The first call's completion budget: the schema's bound, capped by the settings.
     max_tokens: u32,
+    sampling: Sampling,
+    dialect: SchemaDialect,
     deadline: Duration,
     context_tokens: u32,
     tokens: TokenCounter,
@@ -84,6 +96,8 @@ impl std::fmt::Debug for OpenAiExtractor {
             .field("api_key", &self.transport.api_key)
             .field("model", &self.model)
             .field("max_tokens", &self.max_tokens)
+            .field("dialect", &self.dialect)
+            .field("sampling", &self.sampling)
             .field("max_retries", &self.transport.max_retries)
             .field("deadline", &self.deadline)
             .field("context_tokens", &self.context_tokens)
@@ -117,6 +131,16 @@ impl OpenAiExtractor {
         if settings.deadline.is_zero() {
             return Err(OpenAiConfigError::ZeroDeadline);
         }
+        if !(0.0..=2.0).contains(&settings.sampling.temperature) {
+            return Err(OpenAiConfigError::BadTemperature);
+        }
+        if settings
+            .sampling
+            .frequency_penalty
+            .is_some_and(|p| !(-2.0..=2.0).contains(&p))
+        {
+            return Err(OpenAiConfigError::BadFrequencyPenalty);
+        }
         if settings.context_tokens <= settings.max_tokens {
             return Err(OpenAiConfigError::ContextTooSmall {
                 context_tokens: settings.context_tokens,
@@ -129,7 +153,12 @@ impl OpenAiExtractor {
                 .map_err(|e| OpenAiConfigError::HttpClient {
                     reason: e.to_string(),
                 })?;
-        let schema = draft_schema();
+        let dialect = settings.dialect();
+        let schema = draft_schema_for(dialect);
+        // The budget and the guard go by the full dialect's bounds whichever dialect is sent:
+        // they are what a compact answer needs, enforced by the server or not.
+        let bounded = draft_schema_for(SchemaDialect::Full);
+        let max_tokens = answer_token_budget(&bounded).min(settings.max_tokens);
         let validator =
             jsonschema::validator_for(&schema).map_err(|e| OpenAiConfigError::DraftSchema {
                 reason: e.to_string(),
@@ -143,17 +172,40 @@ impl OpenAiExtractor {
                 api_key: settings.api_key,
                 max_retries: settings.max_retries,
                 attempt_timeout: settings.attempt_timeout,
+                max_answer_chars: runaway::max_total_chars(&bounded),
+                progress: None,
             },
             tokens,
             schema_tokens,
             model: settings.model,
-            max_tokens: settings.max_tokens,
+            max_tokens,
+            sampling: settings.sampling,
+            dialect,
             deadline: settings.deadline,
             context_tokens: settings.context_tokens,
             schema,
             validator,
             json_mode_only: AtomicBool::new(false),
         })
+    }
+
+    /// Calls `progress` with the chunks received so far in each streamed call (about one token
+    /// each), as they arrive. The extractor is shared by concurrent requests, so the count is
+    /// per call, not per request.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.transport.progress = Some(progress);
+        self
+    }
+
+    /// The schema dialect this extractor sends.
+    pub fn dialect(&self) -> SchemaDialect {
+        self.dialect
+    }
+
+    /// The first call's completion budget.
+    pub fn max_tokens(&self) -> u32 {
+        self.max_tokens
     }
 
     /// The longest prompt that leaves room for the answer.
@@ -240,6 +292,7 @@ impl PersonaExtractor for OpenAiExtractor {
         let mut budget = self.max_tokens;
         let mut budget_raised = false;
         let mut corrected = false;
+        let mut restarted = false;
         loop {
             let response_format = format.response_format(DRAFT_SCHEMA_NAME, &self.schema);
             let body = serde_json::to_vec(&ChatRequest {
@@ -247,7 +300,13 @@ impl PersonaExtractor for OpenAiExtractor {
                 messages: &messages,
                 response_format: &response_format,
                 max_tokens: budget,
-                temperature: wire::TEMPERATURE,
+                temperature: self.sampling.temperature,
+                frequency_penalty: self.sampling.frequency_penalty,
+                seed: self.sampling.seed,
+                stream: true,
+                stream_options: StreamOptions {
+                    include_usage: true,
+                },
             })
             .map_err(|e| tally.fail(ExtractError::Unexpected(e.to_string())))?;
 
@@ -273,7 +332,7 @@ impl PersonaExtractor for OpenAiExtractor {
                     return Err(tally.fail(self.rejected(status, &error, prompt_tokens)));
                 }
             };
-            tally.record(&answer.response);
+            tally.record(&answer.response, answer.chunks);
             tracing::info!(
                 request_id = answer.request_id.as_deref().unwrap_or("-"),
                 prompt_tokens = tally.prompt_tokens,
@@ -281,6 +340,18 @@ impl PersonaExtractor for OpenAiExtractor {
                 attempts = tally.attempts,
                 "chat completion answered"
             );
+
+            if let Some(reason) = answer.ran_away {
+                if restarted {
+                    return Err(tally.fail(ExtractError::InvalidOutput {
+                        reason: format!("the answer ran away twice: {reason}"),
+                    }));
+                }
+                tracing::info!(reason = %reason, "answer ran away; asking again");
+                restarted = true;
+                messages.push(Message::user(answer::runaway_request(&reason)));
+                continue;
+            }
 
             match answer::judge(&answer.response, &self.validator) {
                 Verdict::Draft(draft) => return Ok(tally.success(*draft)),
@@ -350,13 +421,16 @@ impl Tally {
         }
     }
 
-    /// Adds a completion's usage; the model that answered replaces the configured name.
-    fn record(&mut self, response: &wire::ChatResponse) {
+    /// Adds a completion's usage; the model that answered replaces the configured name. A
+    /// stream stopped early carries no usage: its `chunks` (about a token each) count instead.
+    fn record(&mut self, response: &wire::ChatResponse, chunks: u32) {
         if let Some(usage) = response.usage {
             self.prompt_tokens = self.prompt_tokens.saturating_add(usage.prompt_tokens);
             self.completion_tokens = self
                 .completion_tokens
                 .saturating_add(usage.completion_tokens);
+        } else {
+            self.completion_tokens = self.completion_tokens.saturating_add(chunks);
         }
         if let Some(model) = response.model.as_deref().filter(|m| !m.is_empty()) {
             model.clone_into(&mut self.model);

@@ -45,10 +45,7 @@ fn a_phrase_repeated_inside_one_string_is_stopped_early() {
 
 #[test]
 fn the_same_item_again_and_again_is_stopped() {
-    let answer = format!(
-        r#"{{"traits": [{}"#,
-        r#""kind and caring", "#.repeat(30)
-    );
+    let answer = format!(r#"{{"traits": [{}"#, r#""kind and caring", "#.repeat(30));
     let reason = first_reason(&answer, 1).expect("a loop");
     assert!(
         reason.contains("repeated") || reason.contains("items"),
@@ -98,7 +95,11 @@ fn escaped_quotes_do_not_end_a_string() {
 #[test]
 fn whitespace_without_end_is_stopped() {
     let answer = format!("{{\"name\": null{}", " \n".repeat(200));
-    assert!(first_reason(&answer, 4).expect("a loop").contains("repeated"));
+    assert!(
+        first_reason(&answer, 4)
+            .expect("a loop")
+            .contains("repeated")
+    );
 }
 
 #[test]

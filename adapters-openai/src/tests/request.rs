@@ -47,8 +47,10 @@ async fn posts_the_prompts_and_the_strict_schema_to_chat_completions() {
             "type": "json_schema",
             "json_schema": { "name": DRAFT_SCHEMA_NAME, "strict": true, "schema": draft_schema() },
         },
-        "max_tokens": 2000,
+        "max_tokens": budget(),
         "temperature": 0.2,
+        "stream": true,
+        "stream_options": { "include_usage": true },
     });
     assert_eq!(body, expected);
 }
@@ -150,7 +152,7 @@ async fn an_input_that_cannot_fit_is_refused_before_any_call() {
     else {
         panic!("expected InputTooLong, got {:?}", failure.error);
     };
-    assert_eq!(limit, 500);
+    assert_eq!(limit, 2500 - budget());
     assert!(prompt_tokens > limit, "{prompt_tokens} tokens");
     assert_eq!(failure.usage, None);
     assert!(fake.requests().await.is_empty());

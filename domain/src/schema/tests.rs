@@ -197,7 +197,10 @@ fn the_full_dialect_bounds_every_string_and_the_openai_one_none() {
     let full = draft_schema_for(SchemaDialect::Full);
     assert_eq!(full["properties"]["background"]["maxLength"], json!(400));
     assert_eq!(full["properties"]["traits"]["maxItems"], json!(6));
-    assert_eq!(full["properties"]["traits"]["items"]["maxLength"], json!(48));
+    assert_eq!(
+        full["properties"]["traits"]["items"]["maxLength"],
+        json!(48)
+    );
     assert_eq!(draft_schema()["properties"]["traits"]["maxItems"], json!(6));
 }
 
@@ -232,8 +235,14 @@ fn the_token_budget_covers_the_longest_valid_answer() {
     }
     longest["age"] = json!(i64::MIN);
     assert!(validator(&full).is_valid(&longest));
-    let written = serde_json::to_string(&longest).expect("json").chars().count();
+    let written = serde_json::to_string(&longest)
+        .expect("json")
+        .chars()
+        .count();
     assert!(chars >= written, "estimate {chars} < {written}");
-    assert!(chars < written + 200, "estimate {chars} far above {written}");
+    assert!(
+        chars < written + 200,
+        "estimate {chars} far above {written}"
+    );
     assert_eq!(answer_token_budget(&full), chars.div_ceil(3) as u32);
 }
