@@ -159,6 +159,8 @@ fn extractor(
         context_tokens: openai.context_tokens,
         deadline: openai.deadline,
         attempt_timeout: openai.attempt_timeout,
+        schema_dialect: openai.generation.schema_dialect,
+        sampling: openai.generation.sampling,
         ..OpenAiSettings::default()
     };
     if let Some(base_url) = &openai.base_url {

@@ -12,6 +12,10 @@ use thiserror::Error;
 
 use crate::signing::{SigningConfig, SigningConfigError};
 
+// --- issue 16.
+mod openai_generation;
+pub use openai_generation::Generation;
+
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -105,6 +109,10 @@ pub struct OpenAiConfig {
     /// `OPENAI_TIMEOUT_MS`: the most one HTTP call may take, so a hung call leaves time for a
     /// retry (default: whatever is left of the deadline).
     pub attempt_timeout: Option<Duration>,
+    // --- issue 16: generation settings (schema dialect, sampling), see `openai_generation`.
+    /// `OPENAI_SCHEMA_DIALECT`, `OPENAI_TEMPERATURE`, `OPENAI_FREQUENCY_PENALTY`, `OPENAI_SEED`.
+    pub generation: Generation,
+    // --- end issue 16.
 }
 
 impl OpenAiConfig {
@@ -165,6 +173,15 @@ pub enum ConfigError {
          ({request_ms}), so a slow model is reported as such before the request's own deadline"
     )]
     DeadlineOrder { process_ms: u128, request_ms: u128 },
+    // --- issue 16: the generation settings' errors.
+    #[error("{name} must be a number from {range}")]
+    NotADecimal {
+        name: &'static str,
+        range: &'static str,
+    },
+    #[error("OPENAI_SEED must be a whole number")]
+    NotASeed,
+    // --- end issue 16.
     #[error("{name} must be one of: {allowed}")]
     NotOneOf {
         name: &'static str,
@@ -227,6 +244,8 @@ impl Config {
                 .map(|v| parse_number("OPENAI_TIMEOUT_MS", &v, 100, 600_000))
                 .transpose()?
                 .map(|ms| Duration::from_millis(ms.into())),
+            // --- issue 16.
+            generation: openai_generation::read(get)?,
         };
         let millis = |name: &'static str, default: u32, min: u32, max: u32| {
             number(name, default, min, max).map(|ms| Duration::from_millis(ms.into()))
