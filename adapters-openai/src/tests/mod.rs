@@ -8,6 +8,7 @@ mod request;
 mod retries;
 mod settings;
 mod spec;
+mod streaming;
 
 use std::time::Duration;
 
