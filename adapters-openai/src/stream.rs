@@ -32,7 +32,7 @@ pub(crate) enum StreamFault {
     /// An event that is not a chunk.
     NotAChunk,
     /// The server sent an error instead of the rest of the answer.
-    Upstream(ApiError),
+    Upstream(Box<ApiError>),
 }
 
 /// Assembles one streamed completion.
@@ -100,7 +100,7 @@ impl StreamReader {
         }
         let chunk: StreamChunk = serde_json::from_str(data).map_err(|_| StreamFault::NotAChunk)?;
         if let Some(error) = chunk.error {
-            return Err(StreamFault::Upstream(error));
+            return Err(StreamFault::Upstream(Box::new(error)));
         }
         if let Some(model) = chunk.model.filter(|m| !m.is_empty()) {
             self.model = Some(model);
