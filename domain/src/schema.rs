@@ -31,7 +31,11 @@ pub fn draft_schema() -> Value {
 pub fn draft_schema_for(dialect: SchemaDialect) -> Value {
     let mut schema = schema_for::<PersonaDraft>(SchemaSettings::draft2020_12().for_deserialize());
     if let Value::Object(root) = &mut schema {
-        root.remove("$schema");
+        // The root's description documents the Rust type for developers; a model would only
+        // spend tokens on it.
+        for keyword in ["$schema", "description"] {
+            root.remove(keyword);
+        }
     }
     make_strict(&mut schema);
     bounds::apply(&mut schema, dialect);

@@ -53,6 +53,7 @@ fn the_draft_schema_is_strict_everywhere() {
     let schema = draft_schema();
     assert_eq!(schema["type"], "object");
     assert!(schema.get("$schema").is_none());
+    assert!(schema.get("description").is_none(), "no developer notes");
     let mut objects = Vec::new();
     object_schemas(&schema, &mut objects);
     assert_eq!(objects.len(), 2, "the draft and its evidence item");
