@@ -4,7 +4,7 @@
 //! One extraction is one conversation: the domain's system and user prompts, the draft's strict
 //! schema as `response_format` (in the dialect the server enforces: string lengths for local
 //! servers, OpenAI's strict subset for OpenAI), and the answer validated against that same
-//! schema before it becomes a [`PersonaDraft`]. Around it:
+//! schema before it becomes a [`PersonaDraft`](persona_domain::PersonaDraft). Around it:
 //!
 //! - the prompt is counted with `tiktoken-rs` first, and refused when it cannot fit the context;
 //! - the completion budget is derived from the schema's bounds, not fixed;
@@ -34,6 +34,7 @@ mod runaway;
 mod settings;
 mod sse;
 mod stream;
+mod tally;
 mod tokens;
 mod transport;
 mod wire;
@@ -45,10 +46,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use persona_domain::SourceBundle;
 use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
 use persona_domain::schema::{DRAFT_SCHEMA_NAME, answer_token_budget, draft_schema_for};
-use persona_domain::{PersonaDraft, SourceBundle};
-use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use secrecy::ExposeSecret;
@@ -59,6 +60,7 @@ pub use persona_domain::schema::SchemaDialect;
 use settings::endpoint;
 pub use settings::{OpenAiConfigError, OpenAiSettings, Sampling};
 pub use stream::Progress;
+use tally::Tally;
 use tokens::TokenCounter;
 use transport::{CallError, Transport};
 use wire::{ApiError, ChatRequest, Message, OutputFormat, StreamOptions};
@@ -398,67 +400,6 @@ impl PersonaExtractor for OpenAiExtractor {
                     messages.push(Message::user(answer::correction_request(&problems)));
                 }
             }
-        }
-    }
-}
-
-/// Tokens and calls spent on one extraction so far.
-#[derive(Debug)]
-struct Tally {
-    model: String,
-    prompt_tokens: u32,
-    completion_tokens: u32,
-    attempts: u32,
-}
-
-impl Tally {
-    fn new(model: &str) -> Self {
-        Self {
-            model: model.to_owned(),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            attempts: 0,
-        }
-    }
-
-    /// Adds a completion's usage; the model that answered replaces the configured name. A
-    /// stream stopped early carries no usage: its `chunks` (about a token each) count instead.
-    fn record(&mut self, response: &wire::ChatResponse, chunks: u32) {
-        if let Some(usage) = response.usage {
-            self.prompt_tokens = self.prompt_tokens.saturating_add(usage.prompt_tokens);
-            self.completion_tokens = self
-                .completion_tokens
-                .saturating_add(usage.completion_tokens);
-        } else {
-            self.completion_tokens = self.completion_tokens.saturating_add(chunks);
-        }
-        if let Some(model) = response.model.as_deref().filter(|m| !m.is_empty()) {
-            model.clone_into(&mut self.model);
-        }
-    }
-
-    fn usage(&self) -> Usage {
-        Usage {
-            model: self.model.clone(),
-            prompt_tokens: self.prompt_tokens,
-            completion_tokens: self.completion_tokens,
-            attempts: self.attempts,
-        }
-    }
-
-    fn success(&self, draft: PersonaDraft) -> Extraction {
-        Extraction {
-            draft,
-            usage: self.usage(),
-        }
-    }
-
-    /// A failure, with what was spent when any call was made.
-    fn fail(&self, error: ExtractError) -> ExtractFailure {
-        if self.attempts == 0 {
-            error.into()
-        } else {
-            ExtractFailure::with_usage(error, self.usage())
         }
     }
 }
