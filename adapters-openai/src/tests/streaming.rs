@@ -138,6 +138,15 @@ async fn a_runaway_is_stopped_and_asked_again_once_with_the_reason() {
         !ask.contains("designer"),
         "the reason quotes no text: {ask}"
     );
+    assert_eq!(
+        bodies[0].get("frequency_penalty"),
+        None,
+        "not sent by default"
+    );
+    assert_eq!(
+        bodies[1]["frequency_penalty"], 0.5,
+        "the ask after a loop breaks it"
+    );
     // The stopped stream had no usage chunk: its chunks count, far fewer than it would have run.
     let stopped = extraction.usage.completion_tokens - 40;
     assert!(
