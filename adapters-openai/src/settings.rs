@@ -49,7 +49,7 @@ pub struct Sampling {
     /// `temperature`, 0 to 2; 0.2 by default.
     pub temperature: f64,
     /// `frequency_penalty`, -2 to 2; not sent by default. llama.cpp, vLLM and Ollama apply it
-    /// as OpenAI does.
+    /// as OpenAI does. The ask after a stopped runaway sends at least 0.5.
     pub frequency_penalty: Option<f64>,
     /// `seed`, for repeatable answers where the server honours it; not sent by default.
     pub seed: Option<i64>,
