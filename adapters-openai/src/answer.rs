@@ -98,3 +98,13 @@ fn invalid(answer: String, problem: &str) -> Verdict {
         problems: vec![problem.to_owned()],
     }
 }
+
+/// The user message that asks again after an answer was stopped for running away (`reason`
+/// names fields and counts, never text).
+pub(crate) fn runaway_request(reason: &str) -> String {
+    format!(
+        "Your previous answer was stopped because {reason}. Answer again with one complete JSON \
+         object that follows the schema: keep every string short, give each item once, and do \
+         not repeat yourself."
+    )
+}

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use persona_domain::schema::SchemaDialect;
 use secrecy::SecretString;
 use thiserror::Error;
 use url::Url;
@@ -17,7 +18,10 @@ pub struct OpenAiSettings {
     pub api_key: Option<SecretString>,
     /// `gpt-4o-mini` by default.
     pub model: String,
-    /// The completion budget per call, 2000 by default.
+    /// The most completion tokens a call may ask for, 2000 by default. The budget itself is
+    /// derived from the draft schema's bounds (`answer_token_budget` in the domain's schema, about
+    /// 1,900 tokens) and this caps it; an answer cut off at the budget is asked again once with
+    /// twice the budget, within this cap's double and the context.
     pub max_tokens: u32,
     /// Transport retries per call, 2 by default, as the official client.
     pub max_retries: u32,
@@ -28,6 +32,54 @@ pub struct OpenAiSettings {
     /// The most one HTTP call may take, so a hung call leaves time to retry within the
     /// deadline; `None` (the default) gives each call what is left of the deadline.
     pub attempt_timeout: Option<Duration>,
+    /// Which schema keywords the server enforces; `None` (the default) chooses by the base
+    /// URL: [`SchemaDialect::OpenAi`] for OpenAI's and Azure OpenAI's hosts, else
+    /// [`SchemaDialect::Full`] (llama.cpp, vLLM, Ollama and LM Studio compile the schema into
+    /// a grammar, so bounded strings cannot run on).
+    pub schema_dialect: Option<SchemaDialect>,
+    /// How the model picks its tokens.
+    pub sampling: Sampling,
+}
+
+/// Sampling settings sent with every call. The defaults suit extraction: a low temperature, so
+/// the same material gives nearly the same persona, and no penalty or seed unless asked for
+/// (a frequency penalty also pushes against the JSON's own repeated keys and quotes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// `temperature`, 0 to 2; 0.2 by default.
+    pub temperature: f64,
+    /// `frequency_penalty`, -2 to 2; not sent by default. llama.cpp, vLLM and Ollama apply it
+    /// as OpenAI does. The ask after a stopped runaway sends at least 0.5.
+    pub frequency_penalty: Option<f64>,
+    /// `seed`, for repeatable answers where the server honours it; not sent by default.
+    pub seed: Option<i64>,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Self {
+            temperature: 0.2,
+            frequency_penalty: None,
+            seed: None,
+        }
+    }
+}
+
+impl OpenAiSettings {
+    /// The dialect to send: the one set, else the one the base URL implies.
+    pub fn dialect(&self) -> SchemaDialect {
+        self.schema_dialect.unwrap_or_else(|| {
+            let host = Url::parse(self.base_url.trim())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .unwrap_or_default();
+            if host == "api.openai.com" || host.ends_with(".openai.azure.com") {
+                SchemaDialect::OpenAi
+            } else {
+                SchemaDialect::Full
+            }
+        })
+    }
 }
 
 impl Default for OpenAiSettings {
@@ -41,6 +93,8 @@ impl Default for OpenAiSettings {
             deadline: Duration::from_secs(25),
             context_tokens: 128_000,
             attempt_timeout: None,
+            schema_dialect: None,
+            sampling: Sampling::default(),
         }
     }
 }
@@ -69,6 +123,10 @@ pub enum OpenAiConfigError {
     HttpClient { reason: String },
     #[error("the draft schema does not compile: {reason}")]
     DraftSchema { reason: String },
+    #[error("the temperature must be from 0 to 2")]
+    BadTemperature,
+    #[error("the frequency penalty must be from -2 to 2")]
+    BadFrequencyPenalty,
 }
 
 /// The request URL for `base_url`: `{base_url}/chat/completions`.

@@ -1,6 +1,10 @@
 //! One logical call to `POST /chat/completions`, with the transport retries of [`crate::retry`]
 //! and the request's deadline: every HTTP call's timeout is what is left of it, and no retry
 //! starts whose wait would end past it.
+//!
+//! The request asks for a stream; the answer is read as server-sent events when the server
+//! streams ([`crate::stream`], which stops a runaway early), and as one JSON completion when it
+//! does not (a server or proxy that ignores `stream`).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,10 +15,10 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::retry;
+use crate::stream::{Fed, Progress, StreamFault, StreamReader};
 use crate::wire::{ApiError, ChatResponse};
 
 /// Sends chat requests to one endpoint with one key.
-#[derive(Debug)]
 pub(crate) struct Transport {
     pub http: Client,
     pub endpoint: Url,
@@ -22,6 +26,20 @@ pub(crate) struct Transport {
     pub max_retries: u32,
     /// The most one call may take (else what is left of the deadline).
     pub attempt_timeout: Option<Duration>,
+    /// The longest streamed answer let through (see [`crate::runaway`]).
+    pub max_answer_chars: usize,
+    /// Told of each streamed chunk.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("max_retries", &self.max_retries)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a call gave no completion.
@@ -39,6 +57,10 @@ pub(crate) enum CallError {
 pub(crate) struct Answer {
     pub response: ChatResponse,
     pub request_id: Option<String>,
+    /// Why the answer was stopped before its end, when it ran away.
+    pub ran_away: Option<String>,
+    /// Streamed chunks that carried text (0 for a completion that was not streamed).
+    pub chunks: u32,
 }
 
 impl Transport {
@@ -104,13 +126,18 @@ impl Transport {
         let status = response.status();
         let headers = response.headers().clone();
         let request_id = header_text(&headers, "x-request-id");
-        let bytes = response.bytes().await.map_err(Failure::from_transport)?;
         tracing::info!(
             attempt,
             status = status.as_u16(),
             request_id = request_id.as_deref().unwrap_or("-"),
             "chat completion call"
         );
+        let streamed = header_text(&headers, CONTENT_TYPE.as_str())
+            .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
+        if status.is_success() && streamed {
+            return self.read_stream(response, request_id).await;
+        }
+        let bytes = response.bytes().await.map_err(Failure::from_transport)?;
         if !status.is_success() {
             return Err(Failure::Status {
                 status,
@@ -124,9 +151,51 @@ impl Transport {
             Ok(response) => Ok(Answer {
                 response,
                 request_id,
+                ran_away: None,
+                chunks: 0,
             }),
             Err(_) => Err(Failure::NotACompletion),
         }
+    }
+
+    /// Reads a streamed completion to its end, or until it runs away (the connection is then
+    /// dropped, which stops the server generating).
+    async fn read_stream(
+        &self,
+        mut response: reqwest::Response,
+        request_id: Option<String>,
+    ) -> Result<Answer, Failure> {
+        let mut reader = StreamReader::new(self.max_answer_chars, self.progress.clone());
+        let mut ran_away = None;
+        loop {
+            let Some(bytes) = response.chunk().await.map_err(Failure::from_transport)? else {
+                if reader.finished() {
+                    break;
+                }
+                tracing::warn!(
+                    chunks = reader.chunks,
+                    "the completion stream ended before its answer did"
+                );
+                return Err(Failure::Connection);
+            };
+            match reader.feed(&bytes) {
+                Ok(Fed::More) => {}
+                Ok(Fed::Done) => break,
+                Ok(Fed::RanAway(reason)) => {
+                    tracing::warn!(chunks = reader.chunks, reason = %reason, "stopped a runaway answer");
+                    ran_away = Some(reason);
+                    break;
+                }
+                Err(fault) => return Err(Failure::BadStream(fault)),
+            }
+        }
+        let chunks = reader.chunks;
+        Ok(Answer {
+            response: reader.into_response(),
+            request_id,
+            ran_away,
+            chunks,
+        })
     }
 }
 
@@ -137,6 +206,8 @@ enum Failure {
     Connection,
     /// A 2xx whose body is not a chat completion: a proxy or gateway in the way, not the model.
     NotACompletion,
+    /// A stream that broke its bounds, carried something other than chunks, or an error.
+    BadStream(StreamFault),
     Status {
         status: StatusCode,
         error: Box<ApiError>,
@@ -164,7 +235,7 @@ impl Failure {
     fn wants_retry(&self) -> bool {
         match self {
             Self::Timeout | Self::Connection => true,
-            Self::NotACompletion => false,
+            Self::NotACompletion | Self::BadStream(_) => false,
             Self::Status { error, .. } if is_quota(error) => false,
             Self::Status {
                 status,
@@ -197,6 +268,18 @@ impl Failure {
                 reason: "the model's service answered with a body that is not a chat completion"
                     .into(),
             }),
+            Self::BadStream(fault) => {
+                let reason = match fault {
+                    StreamFault::Sse(e) => e.to_string(),
+                    StreamFault::NotAChunk => "an event that is not a completion chunk".to_owned(),
+                    StreamFault::Upstream(error) => format!("an error ({})", error.label()),
+                };
+                tracing::warn!(reason = %reason, "the completion stream was refused");
+                port(ExtractError::Unavailable {
+                    retryable: true,
+                    reason: format!("the model's service streamed {reason}"),
+                })
+            }
             Self::Status {
                 status,
                 error,

@@ -5,9 +5,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Sampling temperature: low, so the same material gives nearly the same persona.
-pub(crate) const TEMPERATURE: f64 = 0.2;
-
 /// The body of `POST /chat/completions`.
 ///
 /// The completion budget goes in `max_tokens`, not in the newer `max_completion_tokens`: OpenAI
@@ -20,6 +17,41 @@ pub(crate) struct ChatRequest<'a> {
     pub response_format: &'a Value,
     pub max_tokens: u32,
     pub temperature: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frequency_penalty: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    /// Always true: the answer is read as it is written, so a runaway can be stopped.
+    pub stream: bool,
+    pub stream_options: StreamOptions,
+}
+
+/// `stream_options`: the usage comes in a last chunk of its own.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct StreamOptions {
+    pub include_usage: bool,
+}
+
+/// One event of a streamed completion (`CreateChatCompletionStreamResponse`), or an error a
+/// server sends mid-stream instead.
+#[derive(Debug, Deserialize)]
+pub(crate) struct StreamChunk {
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub choices: Vec<StreamChoice>,
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+    #[serde(default)]
+    pub error: Option<ApiError>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct StreamChoice {
+    #[serde(default)]
+    pub delta: AnswerMessage,
+    #[serde(default)]
+    pub finish_reason: Option<String>,
 }
 
 /// One chat message.
@@ -84,7 +116,7 @@ impl OutputFormat {
 }
 
 /// The parts of a completion this adapter reads.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct ChatResponse {
     #[serde(default)]
     pub model: Option<String>,

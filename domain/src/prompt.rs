@@ -6,6 +6,11 @@
 
 use crate::source::SourceBundle;
 
+/// The version of what a model is asked: these prompts and the answer schema with its bounds
+/// ([`crate::schema::bounds`]). Changed with any of them, so that a table in EVAL.md says which
+/// prompt it measured. `p2`: the bounded answer schema (issue 16); `p1` was the original.
+pub const PROMPT_VERSION: &str = "p2";
+
 /// The system prompt: the task, the rules of honesty and the shape of the answer.
 pub const SYSTEM_PROMPT: &str = "\
 You are an expert at reading material about a person and building a structured persona from it.

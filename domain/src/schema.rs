@@ -1,5 +1,10 @@
 //! JSON Schemas generated from the domain types: the one source for the LLM's strict schema,
 //! request validation, the OpenAPI document and the TypeScript types.
+//!
+//! The schema sent to a model comes in two dialects ([`SchemaDialect`]), both bounded by
+//! [`bounds::ANSWER_BOUNDS`]; see [`bounds`] for why and for the completion budget they imply.
+
+pub mod bounds;
 
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::{Map, Value};
@@ -7,19 +12,33 @@ use serde_json::{Map, Value};
 use crate::document::StoredPersona;
 use crate::persona::{Persona, PersonaDraft};
 
+pub use bounds::{SchemaDialect, answer_token_budget};
+
 /// The name the draft schema goes by in a structured-output request (`[a-zA-Z0-9_-]`, ≤ 64).
 pub const DRAFT_SCHEMA_NAME: &str = "persona_draft";
 
 /// What a model must return, in the strict form structured outputs need: the root is an object,
 /// every object has `additionalProperties: false` and lists every property in `required`, nullable
-/// fields are `["string","null"]`, every array has `maxItems`, and there is no `format`, no
-/// string length and no `$schema`. Key order follows the persona's field order.
+/// fields are `["string","null"]`, every array has the `maxItems` of [`bounds::ANSWER_BOUNDS`],
+/// and there is no `format`, no string length and no `$schema`. Key order follows the persona's
+/// field order. This is [`draft_schema_for`] in the [`SchemaDialect::OpenAi`] dialect.
 pub fn draft_schema() -> Value {
+    draft_schema_for(SchemaDialect::OpenAi)
+}
+
+/// The strict draft schema in `dialect`: [`SchemaDialect::Full`] adds a `maxLength` to every
+/// string, so a server that compiles the schema into a grammar cannot let a string run on.
+pub fn draft_schema_for(dialect: SchemaDialect) -> Value {
     let mut schema = schema_for::<PersonaDraft>(SchemaSettings::draft2020_12().for_deserialize());
     if let Value::Object(root) = &mut schema {
-        root.remove("$schema");
+        // The root's description documents the Rust type for developers; a model would only
+        // spend tokens on it.
+        for keyword in ["$schema", "description"] {
+            root.remove(keyword);
+        }
     }
     make_strict(&mut schema);
+    bounds::apply(&mut schema, dialect);
     schema
 }
 

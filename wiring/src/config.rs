@@ -15,6 +15,10 @@ use thiserror::Error;
 use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
+// --- issue 16.
+mod openai_generation;
+pub use openai_generation::Generation;
+
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 ///
 /// The adapters' settings are the adapters' own types ([`OpenAiSettings`], [`SupabaseSettings`],
@@ -150,6 +154,15 @@ pub enum ConfigError {
          ({request_ms}), so a slow model is reported as such before the request's own deadline"
     )]
     DeadlineOrder { process_ms: u128, request_ms: u128 },
+    // --- issue 16: the generation settings' errors.
+    #[error("{name} must be a number from {range}")]
+    NotADecimal {
+        name: &'static str,
+        range: &'static str,
+    },
+    #[error("OPENAI_SEED must be a whole number")]
+    NotASeed,
+    // --- end issue 16.
     #[error("{name} must be one of: {allowed}")]
     NotOneOf {
         name: &'static str,
@@ -272,6 +285,8 @@ fn logging(get: &impl Fn(&str) -> Option<String>) -> Logging {
 /// the adapter's own defaults. A new OpenAI setting is read here and nowhere else.
 fn openai_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OpenAiSettings, ConfigError> {
     let default = OpenAiSettings::default();
+    // --- issue 16: the schema dialect and the sampling settings, read in their own module.
+    let generation = openai_generation::read(get)?;
     Ok(OpenAiSettings {
         api_key: get("OPENAI_API_KEY").map(SecretString::from),
         base_url: get("OPENAI_BASE_URL").unwrap_or(default.base_url),
@@ -295,6 +310,8 @@ fn openai_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OpenAiSettin
             )?)),
             None => default.attempt_timeout,
         },
+        schema_dialect: generation.schema_dialect,
+        sampling: generation.sampling,
     })
 }
 

@@ -71,8 +71,8 @@ async fn a_cut_off_answer_is_asked_again_with_twice_the_budget() {
 
     let bodies = fake.bodies().await;
     assert_eq!(bodies.len(), 2);
-    assert_eq!(bodies[0]["max_tokens"], 2000);
-    assert_eq!(bodies[1]["max_tokens"], 4000);
+    assert_eq!(bodies[0]["max_tokens"], budget());
+    assert_eq!(bodies[1]["max_tokens"], 2 * budget());
     assert_eq!(
         bodies[1]["messages"], bodies[0]["messages"],
         "the same conversation"
@@ -81,17 +81,36 @@ async fn a_cut_off_answer_is_asked_again_with_twice_the_budget() {
 }
 
 #[tokio::test]
-async fn the_raised_budget_is_capped() {
+async fn the_raised_budget_stays_within_the_context() {
     let fake = Fake::start().await;
     fake.then(cut_off()).await;
     fake.then(good_answer()).await;
 
-    fake.extractor(|s| s.max_tokens = 10_000)
+    fake.extractor(|s| s.context_tokens = 3000)
         .extract(&bundle())
         .await
         .expect("extracted");
 
-    assert_eq!(fake.bodies().await[1]["max_tokens"], 16_384);
+    let raised = fake.bodies().await[1]["max_tokens"]
+        .as_u64()
+        .expect("a number");
+    assert!(
+        raised > u64::from(budget()) && raised < 2 * u64::from(budget()),
+        "raised to {raised}: more than the budget, less than twice, so the prompt still fits"
+    );
+}
+
+#[tokio::test]
+async fn the_budget_is_capped_by_max_tokens() {
+    let fake = Fake::start().await;
+    fake.then(good_answer()).await;
+
+    fake.extractor(|s| s.max_tokens = 700)
+        .extract(&bundle())
+        .await
+        .expect("extracted");
+
+    assert_eq!(fake.bodies().await[0]["max_tokens"], 700);
 }
 
 #[tokio::test]

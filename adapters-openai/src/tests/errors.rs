@@ -53,7 +53,7 @@ async fn context_length_exceeded_is_input_too_long_with_our_count() {
     else {
         panic!("expected InputTooLong, got {:?}", failure.error);
     };
-    assert_eq!(limit, 128_000 - 2000);
+    assert_eq!(limit, 128_000 - budget());
     assert!(
         prompt_tokens > 100,
         "the adapter's own count: {prompt_tokens}"

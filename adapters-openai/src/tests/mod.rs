@@ -8,6 +8,7 @@ mod request;
 mod retries;
 mod settings;
 mod spec;
+mod streaming;
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{OpenAiExtractor, OpenAiSettings};
+use crate::{OpenAiExtractor, OpenAiSettings, SchemaDialect};
 
 /// The key the tests configure.
 const KEY: &str = "sk-test-key-0123456789";
@@ -85,11 +86,20 @@ impl Fake {
             base_url: self.base_url(),
             api_key: Some(SecretString::from(KEY)),
             deadline: Duration::from_secs(10),
+            // The fake stands for OpenAI, whatever its address.
+            schema_dialect: Some(SchemaDialect::OpenAi),
             ..OpenAiSettings::default()
         };
         tweak(&mut settings);
         OpenAiExtractor::new(settings).expect("valid settings")
     }
+}
+
+/// The first call's completion budget with the default settings: the schema's bound.
+fn budget() -> u32 {
+    persona_domain::schema::answer_token_budget(&persona_domain::schema::draft_schema_for(
+        SchemaDialect::Full,
+    ))
 }
 
 /// The material every test extracts from.

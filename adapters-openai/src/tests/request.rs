@@ -47,8 +47,10 @@ async fn posts_the_prompts_and_the_strict_schema_to_chat_completions() {
             "type": "json_schema",
             "json_schema": { "name": DRAFT_SCHEMA_NAME, "strict": true, "schema": draft_schema() },
         },
-        "max_tokens": 2000,
+        "max_tokens": budget(),
         "temperature": 0.2,
+        "stream": true,
+        "stream_options": { "include_usage": true },
     });
     assert_eq!(body, expected);
 }
@@ -150,8 +152,56 @@ async fn an_input_that_cannot_fit_is_refused_before_any_call() {
     else {
         panic!("expected InputTooLong, got {:?}", failure.error);
     };
-    assert_eq!(limit, 500);
+    assert_eq!(limit, 2500 - budget());
     assert!(prompt_tokens > limit, "{prompt_tokens} tokens");
     assert_eq!(failure.usage, None);
     assert!(fake.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_local_server_gets_bounded_strings_and_the_sampling_set() {
+    let fake = Fake::start().await;
+    fake.then(good_answer()).await;
+
+    fake.extractor(|s| {
+        s.schema_dialect = None; // the fake's address is local
+        s.sampling = crate::Sampling {
+            temperature: 0.0,
+            frequency_penalty: Some(0.4),
+            seed: Some(7),
+        };
+    })
+    .extract(&bundle())
+    .await
+    .expect("extracted");
+
+    let body = &fake.bodies().await[0];
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"],
+        persona_domain::schema::draft_schema_for(SchemaDialect::Full)
+    );
+    assert_eq!(body["temperature"], 0.0);
+    assert_eq!(body["frequency_penalty"], 0.4);
+    assert_eq!(body["seed"], 7);
+}
+
+#[tokio::test]
+async fn an_answer_past_a_bound_of_the_full_dialect_is_corrected() {
+    let fake = Fake::start().await;
+    let mut long = draft();
+    long.occupation = Some("product designer ".repeat(6));
+    fake.then(answer(&serde_json::to_string(&long).expect("json")))
+        .await;
+    fake.then(good_answer()).await;
+
+    let extraction = fake
+        .extractor(|s| s.schema_dialect = Some(SchemaDialect::Full))
+        .extract(&bundle())
+        .await
+        .expect("extracted after a correction");
+
+    assert_eq!(extraction.draft, draft());
+    let bodies = fake.bodies().await;
+    let ask = bodies[1]["messages"][3]["content"].as_str().expect("text");
+    assert!(ask.contains("occupation"), "{ask}");
 }

@@ -96,3 +96,68 @@ fn debug_never_shows_the_key() {
         assert!(text.contains("gpt-4o-mini"), "{text}");
     }
 }
+
+#[test]
+fn the_dialect_follows_the_host_unless_set() {
+    let dialect = |url: &str, set: Option<SchemaDialect>| {
+        with(|s| {
+            s.base_url = url.to_owned();
+            s.schema_dialect = set;
+        })
+        .expect("valid")
+        .dialect()
+    };
+    assert_eq!(
+        dialect("https://api.openai.com/v1", None),
+        SchemaDialect::OpenAi
+    );
+    assert_eq!(
+        dialect("https://my-team.openai.azure.com/openai/v1", None),
+        SchemaDialect::OpenAi
+    );
+    for local in [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost:11434/v1",
+        "https://vllm.internal.example/v1",
+    ] {
+        assert_eq!(dialect(local, None), SchemaDialect::Full, "{local}");
+    }
+    assert_eq!(
+        dialect("http://127.0.0.1:8080/v1", Some(SchemaDialect::OpenAi)),
+        SchemaDialect::OpenAi
+    );
+    assert_eq!(
+        dialect("https://api.openai.com/v1", Some(SchemaDialect::Full)),
+        SchemaDialect::Full
+    );
+}
+
+#[test]
+fn sampling_out_of_range_is_refused() {
+    assert_eq!(
+        with(|s| s.sampling.temperature = 2.5).unwrap_err(),
+        OpenAiConfigError::BadTemperature
+    );
+    assert_eq!(
+        with(|s| s.sampling.temperature = f64::NAN).unwrap_err(),
+        OpenAiConfigError::BadTemperature
+    );
+    assert_eq!(
+        with(|s| s.sampling.frequency_penalty = Some(-3.0)).unwrap_err(),
+        OpenAiConfigError::BadFrequencyPenalty
+    );
+}
+
+#[test]
+fn the_budget_is_the_schema_bound_capped_by_max_tokens() {
+    assert_eq!(with(|_| {}).expect("valid").max_tokens(), budget());
+    assert!(
+        budget() < 2000,
+        "the bound fits the default cap: {}",
+        budget()
+    );
+    assert_eq!(
+        with(|s| s.max_tokens = 300).expect("valid").max_tokens(),
+        300
+    );
+}

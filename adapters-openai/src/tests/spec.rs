@@ -2,7 +2,8 @@
 //! response a fake serves, so that neither side of a test can drift from the real API.
 //!
 //! The spec (OpenAPI 3.1) is JSON Schema 2020-12 except for a few OpenAPI 3.0 leftovers:
-//! `nullable: true` beside a single `type` is rewritten into a `[type, "null"]` union;
+//! `nullable: true` beside a single `type` is rewritten into a `[type, "null"]` union (and null
+//! joins its `enum`, if any);
 //! `discriminator` and the `x-*` extensions are annotations that validators ignore, which is
 //! their meaning anyway. Each validator's root is `{"$ref": "#/components/schemas/<Name>"}`
 //! beside the spec's `components`, so every `$ref` in the spec resolves as written.
@@ -21,6 +22,8 @@ const SPEC_PATH: &str = concat!(
 static REQUEST: LazyLock<Validator> = LazyLock::new(|| validator("CreateChatCompletionRequest"));
 static RESPONSE: LazyLock<Validator> = LazyLock::new(|| validator("CreateChatCompletionResponse"));
 static ERROR: LazyLock<Validator> = LazyLock::new(|| validator("ErrorResponse"));
+static STREAM_CHUNK: LazyLock<Validator> =
+    LazyLock::new(|| validator("CreateChatCompletionStreamResponse"));
 
 /// Panics, with every problem, unless `body` is a valid `CreateChatCompletionRequest`.
 pub(crate) fn assert_request(body: &Value) {
@@ -30,6 +33,11 @@ pub(crate) fn assert_request(body: &Value) {
 /// Panics unless `body` is a valid `CreateChatCompletionResponse`.
 pub(crate) fn assert_response(body: &Value) {
     assert_valid(&RESPONSE, "CreateChatCompletionResponse", body);
+}
+
+/// Panics unless `chunk` is a valid `CreateChatCompletionStreamResponse`.
+pub(crate) fn assert_stream_chunk(chunk: &Value) {
+    assert_valid(&STREAM_CHUNK, "CreateChatCompletionStreamResponse", chunk);
 }
 
 /// Panics unless `body` is a valid `ErrorResponse`.
@@ -71,6 +79,10 @@ fn rewrite_nullable(node: &mut Value) {
                 && let Some(Value::String(kind)) = map.get("type").cloned()
             {
                 map.insert("type".into(), json!([kind, "null"]));
+                // In OpenAPI 3.0, `nullable` admits null past an `enum` too.
+                if let Some(Value::Array(allowed)) = map.get_mut("enum") {
+                    allowed.push(Value::Null);
+                }
             }
             map.values_mut().for_each(rewrite_nullable);
         }

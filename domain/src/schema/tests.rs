@@ -53,6 +53,7 @@ fn the_draft_schema_is_strict_everywhere() {
     let schema = draft_schema();
     assert_eq!(schema["type"], "object");
     assert!(schema.get("$schema").is_none());
+    assert!(schema.get("description").is_none(), "no developer notes");
     let mut objects = Vec::new();
     object_schemas(&schema, &mut objects);
     assert_eq!(objects.len(), 2, "the draft and its evidence item");
@@ -260,4 +261,84 @@ fn the_draft_schema_caps_every_list_as_the_rules_do() {
             "{field}"
         );
     }
+}
+
+/// Every string schema without a `maxLength`, by path.
+fn unbounded_strings(node: &Value, path: &str, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(Value::String(t)) => t == "string",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            if is_string && !map.contains_key("maxLength") {
+                out.push(path.to_owned());
+            }
+            for (key, value) in map {
+                unbounded_strings(value, &format!("{path}/{key}"), out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| unbounded_strings(v, path, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_full_dialect_bounds_every_string_and_the_openai_one_none() {
+    let mut unbounded = Vec::new();
+    unbounded_strings(&draft_schema_for(SchemaDialect::Full), "", &mut unbounded);
+    assert_eq!(unbounded, Vec::<String>::new());
+    assert!(!draft_schema().to_string().contains("maxLength"));
+    let full = draft_schema_for(SchemaDialect::Full);
+    assert_eq!(full["properties"]["background"]["maxLength"], json!(400));
+    assert_eq!(full["properties"]["traits"]["maxItems"], json!(6));
+    assert_eq!(
+        full["properties"]["traits"]["items"]["maxLength"],
+        json!(48)
+    );
+    assert_eq!(draft_schema()["properties"]["traits"]["maxItems"], json!(6));
+}
+
+#[test]
+fn the_full_dialect_refuses_a_string_past_its_bound() {
+    let v = validator(&draft_schema_for(SchemaDialect::Full));
+    assert!(v.is_valid(&sample_draft()));
+    let mut long = sample_draft();
+    long["occupation"] = json!("x".repeat(81));
+    assert!(!v.is_valid(&long));
+    assert!(validator(&draft_schema()).is_valid(&long));
+}
+
+#[test]
+fn the_token_budget_covers_the_longest_valid_answer() {
+    let full = draft_schema_for(SchemaDialect::Full);
+    let chars = bounds::max_answer_chars(&full);
+    // Build the longest answer the bounds allow and check the estimate is not below it.
+    let mut longest = sample_draft();
+    for bound in bounds::ANSWER_BOUNDS {
+        let text = json!("x".repeat(bound.max_chars as usize));
+        match (bound.field, bound.max_items) {
+            ("evidence", Some(n)) => {
+                let item = json!({"field": "x".repeat(24), "quote": "x".repeat(160),
+                    "source": "x".repeat(100)});
+                longest["evidence"] = json!(vec![item; n as usize]);
+            }
+            ("field" | "quote" | "source", _) => {}
+            (field, Some(n)) => longest[field] = json!(vec![text; n as usize]),
+            (field, None) => longest[field] = text,
+        }
+    }
+    longest["age"] = json!(i64::MIN);
+    assert!(validator(&full).is_valid(&longest));
+    let written = serde_json::to_string(&longest)
+        .expect("json")
+        .chars()
+        .count();
+    assert!(chars >= written, "estimate {chars} < {written}");
+    assert!(
+        chars < written + 200,
+        "estimate {chars} far above {written}"
+    );
+    assert_eq!(answer_token_budget(&full), chars.div_ceil(3) as u32);
 }

@@ -7,6 +7,7 @@
 
 pub(crate) mod control;
 mod server;
+mod streaming;
 
 use std::time::Duration;
 
@@ -232,10 +233,9 @@ async fn a_length_cut_off_is_asked_again_with_twice_the_budget() {
         .script(&[json!({ "type": "reply", "text": "{\"name\": \"Ma", "finish_reason": "length" })])
         .await;
 
-    let extraction = extractor(&llmock, |_| {})
-        .extract(&bundle())
-        .await
-        .expect("extracted");
+    let extractor = extractor(&llmock, |_| {});
+    let budget = extractor.max_tokens();
+    let extraction = extractor.extract(&bundle()).await.expect("extracted");
 
     assert_eq!(extraction.usage.attempts, 2);
     let budgets: Vec<Value> = llmock
@@ -244,5 +244,5 @@ async fn a_length_cut_off_is_asked_again_with_twice_the_budget() {
         .iter()
         .map(|r| r.body["max_tokens"].clone())
         .collect();
-    assert_eq!(budgets, [json!(2000), json!(4000)]);
+    assert_eq!(budgets, [json!(budget), json!(2 * budget)]);
 }
