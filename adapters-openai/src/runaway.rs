@@ -7,7 +7,7 @@
 //!
 //! - the same run of characters repeated [`MIN_REPEATS`] times or more, spanning at least
 //!   [`MIN_REPEAT_SPAN`] characters, at the end of the answer (a run of up to [`MAX_PERIOD`]);
-//! - a string more than twice as long as its field's bound (`ANSWER_BOUNDS` in the domain's schema; twice, because
+//! - a string more than twice as long as its field's bound (`answer_bounds` in the domain's schema; twice, because
 //!   OpenAI's dialect does not send string lengths and a slightly long string is not a loop);
 //! - a list with more items than its bound;
 //! - nesting deeper than any persona has, or an answer longer than any bounded one.
@@ -249,7 +249,7 @@ impl Scanner {
     }
 
     /// The bound of the string being read, with the field it belongs to.
-    fn string_bound(&self) -> Option<(&str, &'static FieldBound)> {
+    fn string_bound(&self) -> Option<(&str, FieldBound)> {
         let key = match self.stack.last()? {
             Frame::Object { key, .. } | Frame::Array { key, .. } => key.as_deref()?,
         };

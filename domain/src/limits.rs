@@ -36,3 +36,28 @@ pub const MAX_AGE: i64 = 130;
 /// The furthest a grounding span may end: a request body holds at most 1 MiB, so no character of
 /// a text block as a client sent it lies beyond this.
 pub const MAX_SPAN_END: usize = 1_048_576;
+
+// What a model is asked for (the answer bounds of `schema::bounds`): well inside the limits
+// above, enough for a one-paragraph source and a page of notes. A small local model repeats
+// itself inside an unbounded string, so the schema a grammar-compiling server gets bounds each.
+
+/// Items in each list field of a model's answer.
+pub const ANSWER_LIST_ITEMS: usize = 6;
+/// Characters in one list item of a model's answer.
+pub const ANSWER_ITEM_CHARS: usize = 48;
+/// Characters in `name`, `occupation` and `location` of a model's answer.
+pub const ANSWER_SHORT_CHARS: usize = 80;
+/// Characters in `background` of a model's answer.
+pub const ANSWER_BACKGROUND_CHARS: usize = 400;
+/// Characters in `communication_style` of a model's answer.
+pub const ANSWER_STYLE_CHARS: usize = 120;
+/// Items in `quotes` of a model's answer.
+pub const ANSWER_QUOTES: usize = 3;
+/// Characters in one quote (in `quotes` and in `evidence`) of a model's answer.
+pub const ANSWER_QUOTE_CHARS: usize = 160;
+/// Items in `evidence` of a model's answer.
+pub const ANSWER_EVIDENCE: usize = 8;
+/// Characters in an evidence item's `field` in a model's answer.
+pub const ANSWER_EVIDENCE_FIELD_CHARS: usize = 24;
+/// Characters in an evidence item's `source` in a model's answer.
+pub const ANSWER_EVIDENCE_SOURCE_CHARS: usize = 100;

@@ -2,7 +2,7 @@
 //! request validation, the OpenAPI document and the TypeScript types.
 //!
 //! The schema sent to a model comes in two dialects ([`SchemaDialect`]), both bounded by
-//! [`bounds::ANSWER_BOUNDS`]; see [`bounds`] for why and for the completion budget they imply.
+//! [`bounds::answer_bounds`]; see [`bounds`] for why and for the completion budget they imply.
 
 pub mod bounds;
 
@@ -19,7 +19,7 @@ pub const DRAFT_SCHEMA_NAME: &str = "persona_draft";
 
 /// What a model must return, in the strict form structured outputs need: the root is an object,
 /// every object has `additionalProperties: false` and lists every property in `required`, nullable
-/// fields are `["string","null"]`, every array has the `maxItems` of [`bounds::ANSWER_BOUNDS`],
+/// fields are `["string","null"]`, every array has the `maxItems` of [`bounds::answer_bounds`],
 /// and there is no `format`, no string length and no `$schema`. Key order follows the persona's
 /// field order. This is [`draft_schema_for`] in the [`SchemaDialect::OpenAi`] dialect.
 pub fn draft_schema() -> Value {

@@ -8,6 +8,13 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::limits::{
+    ANSWER_BACKGROUND_CHARS, ANSWER_EVIDENCE, ANSWER_EVIDENCE_FIELD_CHARS,
+    ANSWER_EVIDENCE_SOURCE_CHARS, ANSWER_ITEM_CHARS, ANSWER_LIST_ITEMS, ANSWER_QUOTE_CHARS,
+    ANSWER_QUOTES, ANSWER_SHORT_CHARS, ANSWER_STYLE_CHARS,
+};
+use crate::persona::Field;
+
 /// Which JSON Schema keywords the model's server enforces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaDialect {
@@ -31,51 +38,69 @@ pub struct FieldBound {
     pub field: &'static str,
     /// The most items, for a list; `None` for a single value.
     pub max_items: Option<u64>,
-    /// The most characters of the string, or of each string in the list.
+    /// The most characters of the string, or of each string in the list (0: the items are not
+    /// strings).
     pub max_chars: u64,
 }
 
-const fn one(field: &'static str, max_chars: u64) -> FieldBound {
+const fn one(field: &'static str, max_chars: usize) -> FieldBound {
     FieldBound {
         field,
         max_items: None,
-        max_chars,
+        max_chars: max_chars as u64,
     }
 }
 
-const fn list(field: &'static str, max_items: u64, max_chars: u64) -> FieldBound {
+const fn list(field: &'static str, max_items: usize, max_chars: usize) -> FieldBound {
     FieldBound {
         field,
-        max_items: Some(max_items),
-        max_chars,
+        max_items: Some(max_items as u64),
+        max_chars: max_chars as u64,
     }
 }
 
-/// What a model is asked for, field by field: well inside the rules' limits, enough for a
-/// one-paragraph source and a page of notes.
-pub const ANSWER_BOUNDS: &[FieldBound] = &[
-    one("name", 80),
-    one("occupation", 80),
-    one("location", 80),
-    one("background", 400),
-    list("traits", 6, 48),
-    list("interests", 6, 48),
-    list("skills", 6, 48),
-    list("values", 6, 48),
-    list("goals", 6, 48),
-    list("languages", 6, 48),
-    one("communication_style", 120),
-    list("quotes", 3, 160),
-    list("evidence", 8, 0),
-    // An evidence item's own strings.
-    one("field", 24),
-    one("quote", 160),
-    one("source", 100),
+/// What a model is asked for in `field` (limits in [`crate::limits`], `ANSWER_*`); `None` for
+/// `age`, a number.
+pub const fn answer_bound(field: Field) -> Option<FieldBound> {
+    let name = field.name();
+    Some(match field {
+        Field::Name | Field::Occupation | Field::Location => one(name, ANSWER_SHORT_CHARS),
+        Field::Background => one(name, ANSWER_BACKGROUND_CHARS),
+        Field::CommunicationStyle => one(name, ANSWER_STYLE_CHARS),
+        Field::Traits
+        | Field::Interests
+        | Field::Skills
+        | Field::Values
+        | Field::Goals
+        | Field::Languages => list(name, ANSWER_LIST_ITEMS, ANSWER_ITEM_CHARS),
+        Field::Quotes => list(name, ANSWER_QUOTES, ANSWER_QUOTE_CHARS),
+        Field::Evidence => list(name, ANSWER_EVIDENCE, 0),
+        Field::Age => return None,
+    })
+}
+
+/// The bounds of an evidence item's own strings.
+const EVIDENCE_PARTS: [FieldBound; 3] = [
+    one("field", ANSWER_EVIDENCE_FIELD_CHARS),
+    one("quote", ANSWER_QUOTE_CHARS),
+    one("source", ANSWER_EVIDENCE_SOURCE_CHARS),
 ];
 
-/// The bound of `field`, if it has one.
-pub fn bound_of(field: &str) -> Option<&'static FieldBound> {
-    ANSWER_BOUNDS.iter().find(|b| b.field == field)
+/// Every answer bound: the persona's fields in order, then an evidence item's strings.
+pub fn answer_bounds() -> impl Iterator<Item = FieldBound> {
+    Field::ALL
+        .into_iter()
+        .filter_map(answer_bound)
+        .chain(EVIDENCE_PARTS)
+}
+
+/// The bound of the property named `name` (a persona field or an evidence item's part), if it
+/// has one.
+pub fn bound_of(name: &str) -> Option<FieldBound> {
+    match Field::from_name(name) {
+        Some(field) => answer_bound(field),
+        None => EVIDENCE_PARTS.into_iter().find(|b| b.field == name),
+    }
 }
 
 /// Writes the answer bounds into a strict draft schema: `maxItems` on every list in both

@@ -249,17 +249,28 @@ fn every_limit_of_the_published_persona_schema_is_the_one_the_rules_use() {
 }
 
 #[test]
-fn the_draft_schema_caps_every_list_as_the_rules_do() {
+fn the_draft_schema_caps_every_list_at_its_answer_bound_within_the_rules() {
     use crate::persona::Field;
 
-    let schema = draft_schema();
-    for field in Field::ALL {
-        let max_items = schema["properties"][field.name()].get("maxItems");
-        assert_eq!(
-            max_items.and_then(Value::as_u64),
-            field.max_items().map(|n| n as u64),
-            "{field}"
-        );
+    for dialect in [SchemaDialect::OpenAi, SchemaDialect::Full] {
+        let schema = draft_schema_for(dialect);
+        for field in Field::ALL {
+            let max_items = schema["properties"][field.name()]
+                .get("maxItems")
+                .and_then(Value::as_u64);
+            let bound = bounds::answer_bound(field).and_then(|b| b.max_items);
+            assert_eq!(max_items, bound, "{field}");
+            assert_eq!(max_items.is_some(), field.max_items().is_some(), "{field}");
+            if let (Some(asked), Some(allowed)) = (max_items, field.max_items()) {
+                assert!(asked <= allowed as u64, "{field} asks past the rules");
+            }
+            if let (Some(asked), Some(allowed)) = (bounds::answer_bound(field), field.max_chars()) {
+                assert!(
+                    asked.max_chars <= allowed as u64,
+                    "{field} asks past the rules"
+                );
+            }
+        }
     }
 }
 
@@ -316,7 +327,7 @@ fn the_token_budget_covers_the_longest_valid_answer() {
     let chars = bounds::max_answer_chars(&full);
     // Build the longest answer the bounds allow and check the estimate is not below it.
     let mut longest = sample_draft();
-    for bound in bounds::ANSWER_BOUNDS {
+    for bound in bounds::answer_bounds() {
         let text = json!("x".repeat(bound.max_chars as usize));
         match (bound.field, bound.max_items) {
             ("evidence", Some(n)) => {
