@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona};
+use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona, document_bytes};
 use tracing::{error, warn};
 
 /// Documents larger than this are refused (the same limit as the Supabase bucket).
-pub const MAX_DOCUMENT_BYTES: u64 = 5 * 1024 * 1024;
+pub use persona_ports::MAX_DOCUMENT_BYTES;
 
 /// Temporary files older than this, found when the store opens, are left over from a crash.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
@@ -76,14 +76,7 @@ impl PersonaStore for FsStore {
 
     #[tracing::instrument(name = "fs.create", skip_all, fields(persona_tag = %IdTag::of(document.id())))]
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
-        let bytes = document.to_json();
-        let size = bytes.len() as u64;
-        if size > self.max_document_bytes {
-            return Err(StoreError::TooLarge {
-                size,
-                max: self.max_document_bytes,
-            });
-        }
+        let bytes = document_bytes(document, self.max_document_bytes)?;
         let dir = self.dir.clone();
         let path = self.path_of(document.id());
         blocking(move || write_new(&dir, &path, &bytes)).await

@@ -14,7 +14,7 @@ use std::sync::{PoisonError, RwLock};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use persona_domain::{Evidence, Persona, PersonaDraft, PersonaId, SourceCounts, StoredPersona};
-use persona_ports::{PersonaStore, StoreError};
+use persona_ports::{PersonaStore, StoreError, document_bytes};
 
 /// The ids of the sample personas in [`MemoryStore::with_samples`]: Ada Lovelace, then Grace
 /// Hopper. A frontend can fetch them with `GET /api/get-persona?id=…` in mock mode.
@@ -85,11 +85,7 @@ impl PersonaStore for MemoryStore {
     }
 
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
-        let bytes = document.to_json();
-        let size = bytes.len() as u64;
-        if let Some(max) = self.max_document_bytes.filter(|max| size > *max) {
-            return Err(StoreError::TooLarge { size, max });
-        }
+        let bytes = document_bytes(document, self.max_document_bytes.unwrap_or(u64::MAX))?;
         // A poisoned lock still holds whole documents: every write is a single insert.
         let mut documents = self
             .documents

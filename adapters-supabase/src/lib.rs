@@ -30,7 +30,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona};
+use persona_ports::{IdTag, PersonaId, PersonaStore, StoreError, StoredPersona, document_bytes};
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, RequestBuilder};
 use tracing::{debug, error, info, warn};
@@ -41,7 +41,7 @@ use crate::wire::{Fault, FaultKind};
 
 /// Documents larger than this are refused before sending; a bucket this adapter creates has
 /// this `file_size_limit`.
-pub const MAX_DOCUMENT_BYTES: u64 = 5 * 1024 * 1024;
+pub use persona_ports::MAX_DOCUMENT_BYTES;
 
 /// The bucket used when none is configured.
 pub const DEFAULT_BUCKET: &str = "personas";
@@ -232,14 +232,8 @@ impl PersonaStore for SupabaseStore {
 
     #[tracing::instrument(name = "supabase.create", skip_all, fields(persona_tag = %IdTag::of(document.id())))]
     async fn create(&self, document: &StoredPersona) -> Result<(), StoreError> {
-        let bytes = document.to_json();
+        let bytes = document_bytes(document, self.max_document_bytes)?;
         let size = bytes.len() as u64;
-        if size > self.max_document_bytes {
-            return Err(StoreError::TooLarge {
-                size,
-                max: self.max_document_bytes,
-            });
-        }
         let metadata = serde_json::to_vec(document.metadata())
             .map_err(|e| StoreError::Unexpected(format!("metadata did not serialise: {e}")))?;
         let metadata = &BASE64.encode(metadata);

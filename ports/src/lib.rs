@@ -19,7 +19,7 @@ pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, 
 pub use id_tag::IdTag;
 pub use offload::{Job, JobDone, Offload, offloaded};
 pub use service::{PersonaService, Processed};
-pub use store::{PersonaStore, StoreError};
+pub use store::{MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
 
 // The domain types every port speaks, re-exported so adapters need one import path.
 pub use persona_domain::{

@@ -41,6 +41,21 @@ pub trait PersonaStore: Send + Sync + Debug + 'static {
     async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError>;
 }
 
+/// The largest persona document a store takes (the Supabase bucket's default limit too); every
+/// valid persona is far smaller, so only a damaged or hostile document meets it.
+pub const MAX_DOCUMENT_BYTES: u64 = 5 * 1024 * 1024;
+
+/// `document`'s JSON, or [`StoreError::TooLarge`] when it is over `max` bytes: the one check
+/// every store makes before it writes.
+pub fn document_bytes(document: &StoredPersona, max: u64) -> Result<Vec<u8>, StoreError> {
+    let bytes = document.to_json();
+    let size = bytes.len() as u64;
+    if size > max {
+        return Err(StoreError::TooLarge { size, max });
+    }
+    Ok(bytes)
+}
+
 /// Why a store call failed. Messages carry no persona content.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
