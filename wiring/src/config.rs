@@ -15,7 +15,6 @@ use thiserror::Error;
 use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
-// --- issue 16.
 mod openai_generation;
 pub use openai_generation::Generation;
 
@@ -154,7 +153,6 @@ pub enum ConfigError {
          ({request_ms}), so a slow model is reported as such before the request's own deadline"
     )]
     DeadlineOrder { process_ms: u128, request_ms: u128 },
-    // --- issue 16: the generation settings' errors.
     #[error("{name} must be a number from {range}")]
     NotADecimal {
         name: &'static str,
@@ -162,7 +160,6 @@ pub enum ConfigError {
     },
     #[error("OPENAI_SEED must be a whole number")]
     NotASeed,
-    // --- end issue 16.
     #[error("{name} must be one of: {allowed}")]
     NotOneOf {
         name: &'static str,
@@ -172,8 +169,6 @@ pub enum ConfigError {
     Signing(#[from] SigningConfigError),
     #[error("{name} only works in mock mode (USE_MOCK_DATA=true); remove it, or turn mock mode on")]
     MockOnly { name: &'static str },
-    #[error("MOCK_FAULT_RATE must be a number from 0 to 1 (0.2: about one request in five fails)")]
-    FaultRate,
     #[error(
         "MOCK_LATENCY_MS must be milliseconds, fixed (800) or a range (500..2500), each at most \
          60000 and the first no more than the second"
@@ -285,7 +280,7 @@ fn logging(get: &impl Fn(&str) -> Option<String>) -> Logging {
 /// the adapter's own defaults. A new OpenAI setting is read here and nowhere else.
 fn openai_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OpenAiSettings, ConfigError> {
     let default = OpenAiSettings::default();
-    // --- issue 16: the schema dialect and the sampling settings, read in their own module.
+    // The schema dialect and the sampling settings are read in their own module.
     let generation = openai_generation::read(get)?;
     Ok(OpenAiSettings {
         api_key: get("OPENAI_API_KEY").map(SecretString::from),
@@ -410,6 +405,20 @@ fn parse_number(name: &'static str, value: &str, min: u32, max: u32) -> Result<u
             min: min.into(),
             max: max.into(),
         })
+}
+
+/// A decimal number from `min` to `max`; `range` says them in words for the message.
+fn parse_decimal(
+    name: &'static str,
+    value: &str,
+    (min, max): (f64, f64),
+    range: &'static str,
+) -> Result<f64, ConfigError> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or(ConfigError::NotADecimal { name, range })
 }
 
 fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {

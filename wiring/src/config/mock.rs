@@ -35,11 +35,12 @@ pub(super) fn mock_faults(
 
 /// A probability: a number from 0 to 1.
 fn fault_rate(value: &str) -> Result<f64, ConfigError> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|rate| (0.0..=1.0).contains(rate))
-        .ok_or(ConfigError::FaultRate)
+    super::parse_decimal(
+        "MOCK_FAULT_RATE",
+        value,
+        (0.0, 1.0),
+        "0 to 1 (0.2: about one request in five fails)",
+    )
 }
 
 /// `800` (fixed) or `500..2500` (uniform, both ends included), in whole milliseconds.
@@ -111,7 +112,14 @@ mod tests {
     fn a_bad_rate_is_refused_with_what_it_takes() {
         for bad in ["1.5", "-0.1", "20%", "NaN", "inf", "one"] {
             let e = faults(&[("USE_MOCK_DATA", "true"), ("MOCK_FAULT_RATE", bad)]).expect_err(bad);
-            assert_eq!(e, ConfigError::FaultRate, "{bad}");
+            assert_eq!(
+                e,
+                ConfigError::NotADecimal {
+                    name: "MOCK_FAULT_RATE",
+                    range: "0 to 1 (0.2: about one request in five fails)"
+                },
+                "{bad}"
+            );
             assert_eq!(
                 e.to_string(),
                 "MOCK_FAULT_RATE must be a number from 0 to 1 (0.2: about one request in five fails)"

@@ -1,4 +1,4 @@
-//! The settings that shape what the model generates (issue 16): the schema dialect and the
+//! The settings that shape what the model generates: the schema dialect and the
 //! sampling settings, read here in one place so the rest of `Config` does not change with them.
 //!
 //! - `OPENAI_SCHEMA_DIALECT`: `openai` (OpenAI's strict subset) or `full` (every string
@@ -36,12 +36,7 @@ pub(super) fn read(get: impl Fn(&str) -> Option<String>) -> Result<Generation, C
     };
     let decimal = |name: &'static str, min: f64, max: f64, range: &'static str| {
         get(name)
-            .map(|v| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|n| (min..=max).contains(n))
-                    .ok_or(ConfigError::NotADecimal { name, range })
-            })
+            .map(|v| super::parse_decimal(name, &v, (min, max), range))
             .transpose()
     };
     let defaults = Sampling::default();
