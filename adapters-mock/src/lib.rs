@@ -6,9 +6,13 @@
 //!   network.
 //! - [`MemoryStore`]: a [`PersonaStore`](persona_ports::PersonaStore) in memory, optionally
 //!   seeded with two sample personas under the fixed ids in [`SAMPLE_IDS`].
+//! - [`MemoryRecords`]: a [`RecordStore`](persona_ports::RecordStore) in memory (jobs, the
+//!   process cache).
 
 mod extractor;
+mod records;
 mod store;
 
 pub use extractor::MockExtractor;
+pub use records::MemoryRecords;
 pub use store::{MemoryStore, SAMPLE_IDS};

@@ -3,6 +3,7 @@
 //! - [`PersonaExtractor`]: turns a [`SourceBundle`] into a [`PersonaDraft`] (an LLM, or the mock).
 //! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
+//! - [`RecordStore`]: short-lived records (jobs, the process cache) beside the personas.
 //! - [`IdTag`]: the only form of a persona id that a log line may carry.
 //! - [`Offload`]: where the CPU-heavy steps run, supplied by the front door's runtime.
 //!
@@ -12,13 +13,15 @@
 mod extractor;
 mod id_tag;
 mod offload;
+mod records;
 mod service;
 mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
 pub use id_tag::IdTag;
 pub use offload::{Job, JobDone, Offload, offloaded};
-pub use service::{PersonaService, Processed};
+pub use records::{InvalidRecordKey, RecordEntry, RecordKey, RecordKind, RecordStore};
+pub use service::{PersonaService, Processed, Progress};
 pub use store::{MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
 
 // The domain types every port speaks, re-exported so adapters need one import path.

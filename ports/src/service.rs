@@ -12,6 +12,7 @@ use tracing::{info, warn};
 use crate::IdTag;
 use crate::extractor::{ExtractFailure, PersonaExtractor, Usage};
 use crate::offload::{Offload, offloaded};
+use crate::records::{NoRecords, RecordStore};
 use crate::store::{PersonaStore, StoreError};
 
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
@@ -23,6 +24,8 @@ const MAX_ID_ATTEMPTS: u32 = 3;
 pub struct PersonaService {
     extractor: Arc<dyn PersonaExtractor>,
     store: Arc<dyn PersonaStore>,
+    /// Where jobs and the process cache are kept, beside the personas.
+    records: Arc<dyn RecordStore>,
     grounding: GroundingMode,
     /// Where the rules and the grounding run; `None`: on the caller's task.
     offload: Option<Offload>,
@@ -42,12 +45,23 @@ pub struct Processed {
     pub cached: bool,
 }
 
+/// How far a processing has got: the chunks of the material extracted so far, of how many, and
+/// the completion tokens they cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub chunks_done: u32,
+    pub chunks_total: u32,
+    pub completion_tokens: u32,
+}
+
 impl PersonaService {
-    /// The service over these ports, grounding in [`GroundingMode::Flag`].
+    /// The service over these ports, grounding in [`GroundingMode::Flag`], keeping no records
+    /// (no jobs, no cache) until it is given a store for them ([`PersonaService::with_records`]).
     pub fn new(extractor: Arc<dyn PersonaExtractor>, store: Arc<dyn PersonaStore>) -> Self {
         Self {
             extractor,
             store,
+            records: Arc::new(NoRecords),
             grounding: GroundingMode::default(),
             offload: None,
         }
@@ -59,6 +73,18 @@ impl PersonaService {
     pub fn with_offload(mut self, offload: Offload) -> Self {
         self.offload = Some(offload);
         self
+    }
+
+    /// The same service, keeping jobs and cached results in `records`.
+    #[must_use]
+    pub fn with_records(mut self, records: Arc<dyn RecordStore>) -> Self {
+        self.records = records;
+        self
+    }
+
+    /// Where jobs and cached results are kept.
+    pub fn records(&self) -> &Arc<dyn RecordStore> {
+        &self.records
     }
 
     /// The same service, grounding processed personas in `mode`.
@@ -90,8 +116,27 @@ impl PersonaService {
     ///
     /// The extractor's failure, unchanged: why, and what the failed attempts cost (also logged
     /// here), so the caller's request log can report it too.
-    #[tracing::instrument(name = "process", skip_all, fields(extractor = self.extractor.name(), blocks = bundle.text_blocks().len(), links = bundle.links().len()))]
     pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractFailure> {
+        self.process_observed(bundle, &|_| {}).await
+    }
+
+    /// [`PersonaService::process`], telling `on_progress` how far it has got as it goes (a
+    /// background job keeps the latest report for its pollers).
+    ///
+    /// # Errors
+    ///
+    /// As [`PersonaService::process`].
+    #[tracing::instrument(name = "process", skip_all, fields(extractor = self.extractor.name(), blocks = bundle.text_blocks().len(), links = bundle.links().len()))]
+    pub async fn process_observed(
+        &self,
+        bundle: &SourceBundle,
+        on_progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Processed, ExtractFailure> {
+        on_progress(Progress {
+            chunks_done: 0,
+            chunks_total: 1,
+            completion_tokens: 0,
+        });
         let extraction = match self.extractor.extract(bundle).await {
             Ok(extraction) => extraction,
             Err(failure) => {
@@ -113,6 +158,11 @@ impl PersonaService {
                 return Err(failure);
             }
         };
+        on_progress(Progress {
+            chunks_done: 1,
+            chunks_total: 1,
+            completion_tokens: extraction.usage.completion_tokens,
+        });
         let (draft, mode, source) = (extraction.draft, self.grounding, bundle.clone());
         let (normalised_warnings, grounded) = offloaded(self.offload.as_ref(), move || {
             let normalised = Persona::from_draft(draft);

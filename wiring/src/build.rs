@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use persona_adapters_fs::FsStore;
-use persona_adapters_mock::{MemoryStore, MockExtractor};
+use persona_adapters_mock::{MemoryRecords, MemoryStore, MockExtractor};
 use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor};
 use persona_adapters_supabase::{ConnectError, SupabaseStore};
 use persona_api::{Api, ApiSettings};
-use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore};
+use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore, RecordStore};
 use thiserror::Error;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
@@ -50,7 +50,10 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
     let (store, bucket) = store(config).await?;
-    Ok(assemble(config, offload, extractor, model, store, bucket))
+    let records = records(config);
+    Ok(assemble(
+        config, offload, extractor, model, store, records, bucket,
+    ))
 }
 
 /// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty
@@ -64,7 +67,10 @@ pub fn build_api_in_memory(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
     let store = Arc::new(MemoryStore::new());
-    Ok(assemble(config, offload, extractor, model, store, None))
+    let records = Arc::new(MemoryRecords::new());
+    Ok(assemble(
+        config, offload, extractor, model, store, records, None,
+    ))
 }
 
 /// The API over the chosen adapters; logs which ones run.
@@ -74,6 +80,7 @@ fn assemble(
     extractor: Arc<dyn PersonaExtractor>,
     model: Option<String>,
     store: Arc<dyn PersonaStore>,
+    records: Arc<dyn RecordStore>,
     bucket: Option<String>,
 ) -> Api {
     info!(
@@ -82,11 +89,13 @@ fn assemble(
         extractor = extractor.name(),
         model,
         store = store.name(),
+        records = records.name(),
         bucket,
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
     let service = PersonaService::new(extractor, store)
+        .with_records(records)
         .with_grounding(config.grounding)
         .with_offload(offload.clone());
     let api = Api::new(
@@ -154,6 +163,13 @@ fn extractor(
     let extractor = OpenAiExtractor::new(config.openai.clone())?;
     let limited = LimitedExtractor::new(Arc::new(extractor), config.llm_limit);
     Ok((Arc::new(limited), Some(config.openai.model.clone())))
+}
+
+/// Where jobs and the process cache are kept.
+// TODO(issue 18): beside the personas: the file store's folder, Supabase Storage under its own
+// prefix; in memory for now.
+fn records(_config: &Config) -> Arc<dyn RecordStore> {
+    Arc::new(MemoryRecords::new())
 }
 
 /// The store, and the bucket it writes to (`None` unless Supabase).
