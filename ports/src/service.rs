@@ -45,6 +45,13 @@ pub struct Processed {
     pub cached: bool,
 }
 
+/// What a client asked of one processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProcessOptions {
+    /// Extract afresh: no cached result may answer (`Cache-Control: no-cache`).
+    pub fresh: bool,
+}
+
 /// How far a processing has got: the chunks of the material extracted so far, of how many, and
 /// the completion tokens they cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -117,11 +124,12 @@ impl PersonaService {
     /// The extractor's failure, unchanged: why, and what the failed attempts cost (also logged
     /// here), so the caller's request log can report it too.
     pub async fn process(&self, bundle: &SourceBundle) -> Result<Processed, ExtractFailure> {
-        self.process_observed(bundle, &|_| {}).await
+        self.process_observed(bundle, ProcessOptions::default(), &|_| {})
+            .await
     }
 
-    /// [`PersonaService::process`], telling `on_progress` how far it has got as it goes (a
-    /// background job keeps the latest report for its pollers).
+    /// [`PersonaService::process`] with the client's `options`, telling `on_progress` how far it
+    /// has got as it goes (a background job keeps the latest report for its pollers).
     ///
     /// # Errors
     ///
@@ -130,8 +138,11 @@ impl PersonaService {
     pub async fn process_observed(
         &self,
         bundle: &SourceBundle,
+        options: ProcessOptions,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Processed, ExtractFailure> {
+        // Every processing is fresh until there is a cache to skip.
+        let ProcessOptions { fresh: _ } = options;
         on_progress(Progress {
             chunks_done: 0,
             chunks_total: 1,
