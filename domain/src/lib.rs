@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //!
+//! - [`chunk`]: [`chunk::split`], material too long for one extraction cut into chunks that fit.
 //! - [`source`]: [`SourceBundle`], the user's material, parsed and sanitised.
 //! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them;
 //!   [`Field`], the one list of the persona's fields with each field's kind and limits.
@@ -17,6 +18,7 @@
 //!   the persona schema for clients).
 //! - [`limits`]: every size limit in one place.
 
+pub mod chunk;
 pub mod document;
 pub mod grounding;
 pub mod id;
