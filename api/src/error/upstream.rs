@@ -58,6 +58,12 @@ impl From<ExtractError> for ApiError {
                     prompt_tokens.saturating_sub(limit)
                 ),
             ),
+            ExtractError::Unsplittable { block, size, limit } => Self::new(
+                ErrorCode::InputTooLong,
+                format!(
+                    "textBlocks[{block}] holds a passage of about {size} tokens with no sentence or paragraph break, over the {limit} one model call takes; break it into sentences or paragraphs, or shorten it"
+                ),
+            ),
             ExtractError::Misconfigured { .. } => {
                 error!(error = %e, "extractor misconfigured: check the key, model and base URL");
                 Self::new(
