@@ -36,17 +36,24 @@ pub const MAX_OVERLAP_UNITS: usize = 2;
 /// chunks of a given material under a given measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChunkSettings {
-    /// The most a chunk's text (with each block's `[block:N]` heading and separator) may measure.
+    /// The most material (each block's text with its `[block:N]` heading and separator) may
+    /// measure and still go whole, in one chunk.
     pub budget: usize,
+    /// The most a chunk of longer material may measure: four fifths of the budget, so that the
+    /// difference between measuring the pieces and measuring the prompt, and an extractor's
+    /// re-ask, stay within what one call takes.
+    pub fill: usize,
     /// The most the units repeated from the previous chunk may measure.
     pub overlap: usize,
 }
 
 impl ChunkSettings {
-    /// Chunks of at most `budget`, overlapping by at most a tenth of it.
+    /// Material that measures up to `budget` whole; else chunks of at most four fifths of it,
+    /// overlapping by at most a tenth of it.
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
+            fill: budget / 5 * 4,
             overlap: budget / 10,
         }
     }
@@ -56,8 +63,8 @@ impl fmt::Display for ChunkSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{CHUNKING_VERSION}:budget={}:overlap={}:units={MAX_OVERLAP_UNITS}",
-            self.budget, self.overlap
+            "{CHUNKING_VERSION}:budget={}:fill={}:overlap={}:units={MAX_OVERLAP_UNITS}",
+            self.budget, self.fill, self.overlap
         )
     }
 }
@@ -84,12 +91,12 @@ struct Unit {
     cost: usize,
 }
 
-/// Cuts `bundle` into chunks whose text measures at most `settings.budget` under `measure`.
-/// Material that fits is returned whole, as one chunk.
+/// Cuts `bundle` into chunks whose text measures at most `settings.fill` under `measure`.
+/// Material that measures at most `settings.budget` is returned whole, as one chunk.
 ///
 /// # Errors
 ///
-/// [`ChunkError::Unsplittable`] when a single sentence does not fit the budget.
+/// [`ChunkError::Unsplittable`] when a single sentence does not fit a chunk.
 pub fn split(
     bundle: &SourceBundle,
     settings: ChunkSettings,
@@ -107,7 +114,7 @@ pub fn split(
 
     let mut units = Vec::new();
     for (block, text) in blocks.iter().enumerate() {
-        let room = settings.budget.saturating_sub(overheads[block]);
+        let room = settings.fill.saturating_sub(overheads[block]);
         if block_costs[block] <= room {
             units.push(Unit {
                 block,
@@ -170,7 +177,7 @@ fn pack(units: &[Unit], overheads: &[usize], settings: ChunkSettings) -> Vec<Ran
             } else {
                 overheads[unit.block]
             };
-            if end > from && cost + heading + unit.cost > settings.budget {
+            if end > from && cost + heading + unit.cost > settings.fill {
                 break;
             }
             cost += heading + unit.cost;

@@ -97,7 +97,8 @@ fn assemble(
     let service = PersonaService::new(extractor, store)
         .with_records(records)
         .with_grounding(config.grounding)
-        .with_offload(offload.clone());
+        .with_offload(offload.clone())
+        .with_chunk_parallelism(config.llm_limit.max_concurrency as usize);
     let api = Api::new(
         service,
         ApiSettings {
@@ -150,7 +151,13 @@ fn extractor(
     config: &Config,
     offload: &Offload,
 ) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
-    let mock = || MockExtractor::new().with_offload(offload.clone());
+    let mock = || {
+        let mock = MockExtractor::new().with_offload(offload.clone());
+        match config.mock_chunk_chars {
+            Some(chars) => mock.with_chunk_chars(chars),
+            None => mock,
+        }
+    };
     if config.mock_mode {
         return Ok((Arc::new(mock()), None));
     }

@@ -49,11 +49,7 @@ fn every_chunk_fits_the_budget_and_holds_whole_sentences() {
     let chunks = split(&material, settings, &chars).expect("splits");
     assert!(chunks.len() > 3, "{} chunks", chunks.len());
     for chunk in &chunks {
-        assert!(
-            chunk_cost(chunk) <= settings.budget,
-            "{}",
-            chunk_cost(chunk)
-        );
+        assert!(chunk_cost(chunk) <= settings.fill, "{}", chunk_cost(chunk));
         for piece in chunk.text_blocks() {
             assert!(
                 piece.starts_with("Sentence") || piece.starts_with("The"),
@@ -157,7 +153,7 @@ fn titles_and_initials_end_no_sentence() {
 fn the_fingerprint_names_the_version_and_every_setting() {
     assert_eq!(
         ChunkSettings::new(1_000).to_string(),
-        "c1:budget=1000:overlap=100:units=2"
+        "c1:budget=1000:fill=800:overlap=100:units=2"
     );
 }
 
@@ -186,7 +182,7 @@ proptest! {
     fn chunks_fit_cover_every_sentence_and_never_cut_one(
         sentences in proptest::collection::vec("[a-z]{1,12}( [a-z]{1,12}){0,6}[.!?]", 1..60),
         breaks in proptest::collection::vec(0_u8..4, 60),
-        budget in 120_usize..400,
+        budget in 200_usize..500,
     ) {
         // Sentences joined by a space, a line break, a blank line or a new block.
         let mut blocks = vec![String::new()];
@@ -204,7 +200,7 @@ proptest! {
         let material = SourceBundle::parse(&blocks, &[]).expect("valid");
         let chunks = split(&material, ChunkSettings::new(budget), &chars).expect("every sentence fits");
         for chunk in &chunks {
-            prop_assert!(chunk_cost(chunk) <= budget || chunks.len() == 1);
+            prop_assert!(chunk_cost(chunk) <= budget / 5 * 4 || chunks.len() == 1);
             for (i, piece) in chunk.text_blocks().iter().enumerate() {
                 let whole = &material.text_blocks()[chunk.block_number(i)];
                 prop_assert!(whole.contains(piece.as_str()));
