@@ -43,7 +43,7 @@ pub struct Warning {
     pub field: String,
     pub code: WarningCode,
     pub message: String,
-    /// For [`WarningCode::ConflictingValues`]: each value the chunks of the material gave, with
+    /// For `CONFLICTING_VALUES`: each value the chunks of the material gave, with
     /// the block it was read from. The only warning that carries the person's values; the
     /// message never does, since it may be logged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
