@@ -29,15 +29,6 @@ use crate::persona::{
 };
 use crate::source::SourceBundle;
 
-/// The fields that hold one value, in the order the merge decides them.
-const SINGLE_VALUES: [Field; 5] = [
-    Field::Name,
-    Field::Age,
-    Field::Occupation,
-    Field::Location,
-    Field::CommunicationStyle,
-];
-
 /// Words that, in a first-hand statement, mark it as the current state of things.
 const PRESENT_MARKERS: [&str; 11] = [
     "now",
@@ -74,7 +65,7 @@ pub fn merge(drafts: Vec<PersonaDraft>, material: &SourceBundle) -> Merged {
     };
     let mut warnings = Vec::new();
     let mut evidence: Vec<Evidence> = Vec::new();
-    for field in SINGLE_VALUES {
+    for field in Field::ALL.into_iter().filter(|&f| is_single(f)) {
         let groups = groups(field, &drafts, &finder);
         let Some(kept) = decide(&groups) else {
             if groups.len() > 1 {
@@ -101,7 +92,7 @@ pub fn merge(drafts: Vec<PersonaDraft>, material: &SourceBundle) -> Merged {
             draft
                 .evidence
                 .iter()
-                .filter(|e| Field::from_name(&e.field).is_none_or(|f| !SINGLE_VALUES.contains(&f)))
+                .filter(|e| Field::from_name(&e.field).is_none_or(|f| !is_single(f)))
                 .cloned(),
         );
     }
@@ -270,6 +261,29 @@ fn of_field(draft: &PersonaDraft, field: Field) -> impl Iterator<Item = &Evidenc
         .filter(move |e| e.field == field.name())
 }
 
+/// Whether `field` holds one value that chunks may disagree on (`background` is a summary: the
+/// first chunk's stands).
+fn is_single(field: Field) -> bool {
+    match field {
+        Field::Name
+        | Field::Age
+        | Field::Occupation
+        | Field::Location
+        | Field::CommunicationStyle => true,
+        Field::Background
+        | Field::Traits
+        | Field::Interests
+        | Field::Skills
+        | Field::Values
+        | Field::Goals
+        | Field::Languages
+        | Field::Quotes
+        | Field::Evidence => false,
+    }
+}
+
+/// The draft's value of a single-valued field as text (an age as its digits); `None` for a null
+/// value or another kind of field.
 fn single(draft: &PersonaDraft, field: Field) -> Option<String> {
     match field {
         Field::Name => draft.name.clone(),
@@ -277,10 +291,19 @@ fn single(draft: &PersonaDraft, field: Field) -> Option<String> {
         Field::Occupation => draft.occupation.clone(),
         Field::Location => draft.location.clone(),
         Field::CommunicationStyle => draft.communication_style.clone(),
-        _ => None,
+        Field::Background
+        | Field::Traits
+        | Field::Interests
+        | Field::Skills
+        | Field::Values
+        | Field::Goals
+        | Field::Languages
+        | Field::Quotes
+        | Field::Evidence => None,
     }
 }
 
+/// Sets a single-valued field from its text; other fields are left as they are.
 fn set_single(draft: &mut PersonaDraft, field: Field, value: &str) {
     let text = Some(value.to_owned());
     match field {
@@ -289,10 +312,19 @@ fn set_single(draft: &mut PersonaDraft, field: Field, value: &str) {
         Field::Occupation => draft.occupation = text,
         Field::Location => draft.location = text,
         Field::CommunicationStyle => draft.communication_style = text,
-        _ => {}
+        Field::Background
+        | Field::Traits
+        | Field::Interests
+        | Field::Skills
+        | Field::Values
+        | Field::Goals
+        | Field::Languages
+        | Field::Quotes
+        | Field::Evidence => {}
     }
 }
 
+/// The items of a list field; empty for other fields.
 fn list_of(draft: &PersonaDraft, field: Field) -> &[String] {
     match field {
         Field::Traits => &draft.traits,
@@ -302,10 +334,17 @@ fn list_of(draft: &PersonaDraft, field: Field) -> &[String] {
         Field::Goals => &draft.goals,
         Field::Languages => &draft.languages,
         Field::Quotes => &draft.quotes,
-        _ => &[],
+        Field::Name
+        | Field::Age
+        | Field::Occupation
+        | Field::Location
+        | Field::Background
+        | Field::CommunicationStyle
+        | Field::Evidence => &[],
     }
 }
 
+/// The list a list field holds; `None` for other fields.
 fn list_mut(draft: &mut PersonaDraft, field: Field) -> Option<&mut Vec<String>> {
     match field {
         Field::Traits => Some(&mut draft.traits),
@@ -315,7 +354,13 @@ fn list_mut(draft: &mut PersonaDraft, field: Field) -> Option<&mut Vec<String>> 
         Field::Goals => Some(&mut draft.goals),
         Field::Languages => Some(&mut draft.languages),
         Field::Quotes => Some(&mut draft.quotes),
-        _ => None,
+        Field::Name
+        | Field::Age
+        | Field::Occupation
+        | Field::Location
+        | Field::Background
+        | Field::CommunicationStyle
+        | Field::Evidence => None,
     }
 }
 
