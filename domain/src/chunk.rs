@@ -31,6 +31,10 @@ pub const CHUNKING_VERSION: &str = "c1";
 /// The most units of one chunk repeated at the start of the next.
 pub const MAX_OVERLAP_UNITS: usize = 2;
 
+/// The most chunks one material is cut into: each is a call to the model, and each holds a copy
+/// of the links. Within the input rules it takes a context of under 1,000 tokens to need more.
+pub const MAX_CHUNKS: usize = 128;
+
 /// How material is cut: the most one chunk's text may measure, and how much of it may repeat the
 /// previous chunk. Its [`fmt::Display`] is a stable fingerprint of everything that decides the
 /// chunks of a given material under a given measure.
@@ -81,6 +85,9 @@ pub enum ChunkError {
         size: usize,
         budget: usize,
     },
+    /// The material would take more than [`MAX_CHUNKS`] chunks.
+    #[error("the material needs {needed} chunks; at most {max} are read for one request")]
+    TooManyChunks { needed: usize, max: usize },
 }
 
 /// One verbatim slice of a block: the bundle's block `block`, bytes `range`, measuring `cost`.
@@ -96,7 +103,8 @@ struct Unit {
 ///
 /// # Errors
 ///
-/// [`ChunkError::Unsplittable`] when a single sentence does not fit a chunk.
+/// [`ChunkError::Unsplittable`] when a single sentence does not fit a chunk;
+/// [`ChunkError::TooManyChunks`] when the material would take more than [`MAX_CHUNKS`].
 pub fn split(
     bundle: &SourceBundle,
     settings: ChunkSettings,
@@ -151,7 +159,14 @@ pub fn split(
         }
     }
 
-    Ok(pack(&units, &overheads, settings)
+    let chunks = pack(&units, &overheads, settings);
+    if chunks.len() > MAX_CHUNKS {
+        return Err(ChunkError::TooManyChunks {
+            needed: chunks.len(),
+            max: MAX_CHUNKS,
+        });
+    }
+    Ok(chunks
         .into_iter()
         .map(|range| excerpt(bundle, &units[range]))
         .collect())

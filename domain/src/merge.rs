@@ -21,13 +21,23 @@
 //!
 //! Warning messages name the field and counts only; the values are in the warning's `values`.
 
-use std::collections::HashSet;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 
 use crate::grounding::QuoteFinder;
 use crate::persona::{
     ConflictingValue, Evidence, Field, PersonaDraft, RepeatKey, Warning, WarningCode,
 };
 use crate::source::SourceBundle;
+
+/// The most groups a new value is compared with for a near repeat (an exact repeat is found by
+/// hashing, in any group): many chunks of hostile material may each give a value of their own.
+const MAX_NEAR_GROUPS: usize = 32;
+
+/// The most evidence quotes one merge looks for in the material (each search reads up to a
+/// block), and the most of one chunk's evidence for one field.
+const MAX_LOOKUPS: usize = 256;
+const MAX_LOOKUPS_PER_VALUE: usize = 2;
 
 /// Words that, in a first-hand statement, mark it as the current state of things.
 const PRESENT_MARKERS: [&str; 11] = [
@@ -53,7 +63,10 @@ pub struct Merged {
 
 /// Merges `drafts`, one per chunk in reading order, of the chunks of `material`.
 pub fn merge(drafts: Vec<PersonaDraft>, material: &SourceBundle) -> Merged {
-    let finder = QuoteFinder::new(material);
+    let finder = Finder {
+        quotes: QuoteFinder::new(material),
+        left: Cell::new(MAX_LOOKUPS),
+    };
     let mut merged = PersonaDraft {
         background: drafts
             .iter()
@@ -120,17 +133,40 @@ struct Group {
     newest: Option<((usize, usize), bool)>,
 }
 
+/// Evidence quotes looked for in the material, at most [`MAX_LOOKUPS`] of them.
+struct Finder {
+    quotes: QuoteFinder,
+    left: Cell<usize>,
+}
+
+impl Finder {
+    /// Where the quote is, if the material holds it and the merge may still look.
+    fn locate(&self, quote: &str, source: &str) -> Option<(usize, usize)> {
+        let left = self.left.get().checked_sub(1)?;
+        self.left.set(left);
+        self.quotes.locate(quote, source)
+    }
+}
+
 /// The groups of `field`'s values over the drafts, in the order they were first given.
-fn groups(field: Field, drafts: &[PersonaDraft], finder: &QuoteFinder) -> Vec<Group> {
+fn groups(field: Field, drafts: &[PersonaDraft], finder: &Finder) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
+    let mut exact: HashMap<RepeatKey, usize> = HashMap::new();
     for (chunk, draft) in drafts.iter().enumerate() {
         let Some(value) = single(draft, field).filter(|v| !v.trim().is_empty()) else {
             continue;
         };
         let key = RepeatKey::new(&value);
-        let at = match groups.iter().position(|g| g.key.nearly_repeats(&key)) {
+        let near = || {
+            groups
+                .iter()
+                .take(MAX_NEAR_GROUPS)
+                .position(|g| g.key.nearly_repeats(&key))
+        };
+        let at = match exact.get(&key).copied().or_else(near) {
             Some(at) => at,
             None => {
+                exact.insert(key.clone(), groups.len());
                 groups.push(Group {
                     value: value.trim().to_owned(),
                     key,
@@ -143,7 +179,7 @@ fn groups(field: Field, drafts: &[PersonaDraft], finder: &QuoteFinder) -> Vec<Gr
         };
         let group = &mut groups[at];
         group.chunks.push(chunk);
-        for item in of_field(draft, field) {
+        for item in of_field(draft, field).take(MAX_LOOKUPS_PER_VALUE) {
             let Some(place) = finder.locate(&item.quote, &item.source) else {
                 continue;
             };

@@ -107,6 +107,12 @@ pub enum ExtractError {
         "text block {block} holds a passage of {size} tokens with no break; one call takes at most {limit}"
     )]
     Unsplittable { block: usize, size: u32, limit: u32 },
+    /// The material is too long for one call, and would take more than the most chunks one
+    /// request reads (`persona_domain::chunk::MAX_CHUNKS`).
+    #[error(
+        "the material needs {chunks} calls of the model; at most {max} are made for one request"
+    )]
+    TooManyChunks { chunks: u32, max: u32 },
     /// Every turn at the model is taken and the wait for one ran out (or too many already wait).
     #[error("every turn at the model is taken")]
     Busy { retry_after: Duration },

@@ -64,6 +64,12 @@ impl From<ExtractError> for ApiError {
                     "textBlocks[{block}] holds a passage of about {size} tokens with no sentence or paragraph break, over the {limit} one model call takes; break it into sentences or paragraphs, or shorten it"
                 ),
             ),
+            ExtractError::TooManyChunks { chunks, max } => Self::new(
+                ErrorCode::InputTooLong,
+                format!(
+                    "the material needs {chunks} calls of the model's context; at most {max} are made for one request: shorten it, or use a model with a longer context"
+                ),
+            ),
             ExtractError::Misconfigured { .. } => {
                 error!(error = %e, "extractor misconfigured: check the key, model and base URL");
                 Self::new(

@@ -135,7 +135,10 @@ fn a_sentence_longer_than_the_budget_cannot_be_chunked_and_its_block_is_named() 
         block,
         size,
         budget,
-    } = error.clone();
+    } = error.clone()
+    else {
+        panic!("{error:?}");
+    };
     assert_eq!(block, 1);
     assert!(size > budget);
     assert!(!error.to_string().contains("word"), "{error}");
@@ -168,13 +171,25 @@ fn hostile_material_is_measured_a_bounded_number_of_times() {
     let blocks: Vec<String> = (0..50).map(|_| "ab\n".repeat(2_000)).collect();
     let material = SourceBundle::parse(&blocks, &[]).expect("valid");
     let total: usize = material.text_blocks().iter().map(String::len).sum();
-    let chunks = split(&material, ChunkSettings::new(500), &counting).expect("splits at lines");
-    assert!(chunks.len() > 100);
+    let chunks = split(&material, ChunkSettings::new(5_000), &counting).expect("splits at lines");
+    assert!(chunks.len() > 50, "{} chunks", chunks.len());
     assert!(
         measured.get() <= 3 * total + 50 * 40,
         "measured {} bytes of {total}",
         measured.get()
     );
+}
+
+#[test]
+fn material_that_would_take_too_many_chunks_is_refused_before_any_is_made() {
+    let blocks: Vec<String> = (0..50).map(|_| "ab\n".repeat(2_000)).collect();
+    let material = SourceBundle::parse(&blocks, &[]).expect("valid");
+    let error = split(&material, ChunkSettings::new(500), &chars).expect_err("too many");
+    let ChunkError::TooManyChunks { needed, max } = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(max, MAX_CHUNKS);
+    assert!(needed > MAX_CHUNKS, "{needed}");
 }
 
 proptest! {

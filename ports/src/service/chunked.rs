@@ -58,19 +58,7 @@ impl PersonaService {
                     })
                 })
                 .await
-                .map_err(
-                    |ChunkError::Unsplittable {
-                         block,
-                         size,
-                         budget,
-                     }| {
-                        ExtractFailure::from(ExtractError::Unsplittable {
-                            block,
-                            size: u32::try_from(size).unwrap_or(u32::MAX),
-                            limit: u32::try_from(budget).unwrap_or(u32::MAX),
-                        })
-                    },
-                )?
+                .map_err(|error| ExtractFailure::from(refusal(error)))?
             }
         };
         let total = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
@@ -141,6 +129,26 @@ impl PersonaService {
             warnings: merged.warnings,
             chunks: total,
         })
+    }
+}
+
+/// Why material cannot be chunked, as the port says it.
+fn refusal(error: ChunkError) -> ExtractError {
+    let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    match error {
+        ChunkError::Unsplittable {
+            block,
+            size,
+            budget,
+        } => ExtractError::Unsplittable {
+            block,
+            size: small(size),
+            limit: small(budget),
+        },
+        ChunkError::TooManyChunks { needed, max } => ExtractError::TooManyChunks {
+            chunks: small(needed),
+            max: small(max),
+        },
     }
 }
 

@@ -129,3 +129,17 @@ async fn a_passage_with_no_break_longer_than_a_chunk_is_413_naming_its_block() {
         "no user text in an error: {message}"
     );
 }
+
+#[tokio::test]
+async fn material_needing_more_chunks_than_one_request_reads_is_413() {
+    let app = spawn_app(&[("USE_MOCK_DATA", "true"), ("MOCK_CHUNK_CHARS", "100")]).await;
+    let short_lines = "Hi there.\n".repeat(400);
+    let blocks: Vec<&str> = vec![short_lines.as_str(); 10];
+
+    let answer = app.process(&blocks, &[]).await;
+
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(answer.body["error"]["code"], "INPUT_TOO_LONG");
+    let message = answer.body["error"]["message"].as_str().expect("a message");
+    assert!(message.contains("at most 128"), "{message}");
+}
