@@ -371,7 +371,7 @@ async fn a_chunk_cites_the_blocks_of_the_whole_material() {
     use persona_domain::chunk::{ChunkSettings, split};
 
     let material = bundle(&["My name is Ada Byron.", "Nothing here.", "I live in Turin."]);
-    let extractor = MockExtractor::new().with_chunk_chars(40);
+    let extractor = MockExtractor::new().with_chunk_chars(50);
     let budget = extractor.chunk_budget(&material).expect("a chunk size");
     let chunks = split(&material, ChunkSettings::new(budget as usize), &|t| {
         extractor.measure(t) as usize

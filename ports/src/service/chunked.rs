@@ -83,11 +83,17 @@ impl PersonaService {
         }
 
         info!(chunks = total, "material split into chunks");
-        let extractor = &self.extractor;
-        let mut calls = stream::iter(chunks.iter().enumerate())
-            .map(|(index, chunk)| async move { (index, extractor.extract(chunk).await) })
+        let count = chunks.len();
+        // Each call owns its chunk and a handle on the extractor: a stream of futures that
+        // borrowed them would not be `Send` for every lifetime, as a spawned task needs.
+        let extractor = self.extractor.clone();
+        let mut calls = stream::iter(chunks.into_iter().enumerate())
+            .map(move |(index, chunk)| {
+                let extractor = extractor.clone();
+                async move { (index, extractor.extract(&chunk).await) }
+            })
             .buffer_unordered(self.chunk_parallelism.max(1));
-        let mut drafts: Vec<Option<PersonaDraft>> = vec![None; chunks.len()];
+        let mut drafts: Vec<Option<PersonaDraft>> = vec![None; count];
         let mut usage: Option<Usage> = None;
         let mut done = 0;
         while let Some((index, outcome)) = calls.next().await {
