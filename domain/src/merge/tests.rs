@@ -36,7 +36,10 @@ fn draft(age: Option<(i64, &str, usize)>, location: Option<(&str, &str, usize)>)
     draft
 }
 
-fn conflicts(merged: &Merged) -> Vec<(&str, Vec<(&str, Option<&str>)>)> {
+/// Each value of a conflict and the block it came from.
+type Listed<'a> = Vec<(&'a str, Option<&'a str>)>;
+
+fn conflicts(merged: &Merged) -> Vec<(&str, Listed<'_>)> {
     merged
         .warnings
         .iter()
@@ -187,10 +190,9 @@ fn a_quoted_value_beats_guesses_and_the_guesses_are_still_reported() {
 #[test]
 fn among_guesses_only_a_strict_majority_is_kept() {
     let material = bundle(&["Nothing quotable."]);
-    let guess = |place: &str| {
-        let mut d = PersonaDraft::default();
-        d.location = Some(place.into());
-        d
+    let guess = |place: &str| PersonaDraft {
+        location: Some(place.into()),
+        ..PersonaDraft::default()
     };
     let majority = merge(vec![guess("Rome"), guess("Oslo"), guess("Rome")], &material);
     assert_eq!(majority.draft.location.as_deref(), Some("Rome"));
