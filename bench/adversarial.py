@@ -120,7 +120,7 @@ def json_flood():
 
 def chunk_conflicts():
     """50 blocks of 6,000 characters of short first-person lines, each block with its own age
-    and city, and 50 links of 2,000 characters: read in chunks (MOCK_CHUNK_CHARS=3000, 125
+    and city, and 50 links of 2,000 characters: read in chunks (MOCK_CHUNK_CHARS=3600, about 110
     chunks, each holding a copy of the links), every chunk disagreeing with the others."""
     blocks = []
     for b in range(50):
@@ -155,7 +155,7 @@ CASES = {
 }
 # What a case's server runs with beyond the default configuration.
 CASE_ENV = {
-    "chunk-conflicts": {"USE_MOCK_DATA": "true", "MOCK_CHUNK_CHARS": "3000"},
+    "chunk-conflicts": {"USE_MOCK_DATA": "true", "MOCK_CHUNK_CHARS": "3600"},
     "chunk-tiny-lines": {"USE_MOCK_DATA": "true", "MOCK_CHUNK_CHARS": "3000"},
 }
 # The two that run at once while health is timed (BENCH_CONCURRENT=a,b for others).
