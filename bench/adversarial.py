@@ -118,6 +118,25 @@ def json_flood():
     return {"textBlocks": [0] * 524_000}
 
 
+def chunk_conflicts():
+    """50 blocks of 6,000 characters of short first-person lines, each block with its own age
+    and city, and 50 links of 2,000 characters: read in chunks (MOCK_CHUNK_CHARS=3600, about 110
+    chunks, each holding a copy of the links), every chunk disagreeing with the others."""
+    blocks = []
+    for b in range(50):
+        city = "".join(chr(65 + (b * 7 + i) % 26) for i in range(1)) + words4(b * 3, 1)[0]
+        line = f"I am {20 + b} years old.\nI live in {city}.\nI like tea.\n"
+        blocks.append((line * (6_000 // len(line) + 1))[:6_000].rsplit("\n", 1)[0])
+    links = [f"https://example.com/{b}/" + "p" * 1_970 for b in range(50)]
+    return ("/api/process-persona", {"textBlocks": blocks, "links": links})
+
+
+def chunk_tiny_lines():
+    """50 blocks of 6,000 characters in lines of ten, no sentence end anywhere: 30,000 units
+    to measure and pack into chunks (MOCK_CHUNK_CHARS=3000)."""
+    return process(["word word\n" * 600] * 50)
+
+
 def process(blocks):
     return ("/api/process-persona", {"textBlocks": blocks})
 
@@ -131,6 +150,13 @@ CASES = {
     "fifty-blocks": lambda: process(many_blocks()),
     "save-1mib": lambda: ("/api/save-persona", save_body()),
     "json-flood": lambda: ("/api/process-persona", json_flood()),
+    "chunk-conflicts": chunk_conflicts,
+    "chunk-tiny-lines": chunk_tiny_lines,
+}
+# What a case's server runs with beyond the default configuration.
+CASE_ENV = {
+    "chunk-conflicts": {"USE_MOCK_DATA": "true", "MOCK_CHUNK_CHARS": "3600"},
+    "chunk-tiny-lines": {"USE_MOCK_DATA": "true", "MOCK_CHUNK_CHARS": "3000"},
 }
 # The two that run at once while health is timed (BENCH_CONCURRENT=a,b for others).
 CONCURRENT = os.environ.get("BENCH_CONCURRENT", "skills-3,evidence-flood").split(",")
@@ -171,6 +197,7 @@ class Server:
             "LOG_FORMAT": "json",
             "RUST_LOG": "info",
             "PERSONA_DATA_DIR": os.path.join(self.dir, "data"),
+            **CASE_ENV.get(name, {}),
         }
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(

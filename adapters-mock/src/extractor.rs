@@ -35,6 +35,11 @@
 //! (`block:0`, `block:1`, …), so grounding (`persona_domain::grounding`) marks every value the
 //! mock returns `quoted`, and mock mode shows grounding at work. When nothing names the person, `name` is null and the domain's
 //! rules call the persona "Unnamed persona": the mock never invents a name.
+//!
+//! With a chunk size ([`MockExtractor::with_chunk_chars`], `MOCK_CHUNK_CHARS` in mock mode) it
+//! takes at most that many characters a call, so the service reads longer material in chunks and
+//! merges them, as with a model of a small context; a chunk's blocks keep their numbers in the
+//! whole material, so the evidence still names the right block.
 
 mod patterns;
 mod sentences;
@@ -66,6 +71,9 @@ const MAX_QUOTES: usize = 3;
 pub struct MockExtractor {
     /// Where the reading runs; `None`: on the caller's task.
     offload: Option<Offload>,
+    /// The most characters of text one call takes, so that chunking can be seen without a model
+    /// (`MOCK_CHUNK_CHARS`); `None`: any material in one call.
+    chunk_chars: Option<u32>,
 }
 
 impl MockExtractor {
@@ -80,6 +88,15 @@ impl MockExtractor {
         self.offload = Some(offload);
         self
     }
+
+    /// The same extractor, taking at most `chars` characters of text a call (counted with each
+    /// block's heading): longer material is read in chunks, as a model with a small context
+    /// reads it.
+    #[must_use]
+    pub fn with_chunk_chars(mut self, chars: u32) -> Self {
+        self.chunk_chars = Some(chars);
+        self
+    }
 }
 
 #[async_trait]
@@ -89,7 +106,9 @@ impl PersonaExtractor for MockExtractor {
     }
 
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
-        let blocks = bundle.text_blocks().to_vec();
+        let blocks: Vec<(usize, String)> = (bundle.text_blocks().iter().enumerate())
+            .map(|(i, text)| (bundle.block_number(i), text.clone()))
+            .collect();
         let draft = offloaded(self.offload.as_ref(), move || read(&blocks)).await;
         Ok(Extraction {
             draft,
@@ -101,10 +120,15 @@ impl PersonaExtractor for MockExtractor {
             },
         })
     }
+
+    /// Characters (the default measure), when a chunk size was set.
+    fn chunk_budget(&self, _bundle: &SourceBundle) -> Option<u32> {
+        self.chunk_chars
+    }
 }
 
-/// Reads a draft from the text blocks.
-fn read(blocks: &[String]) -> PersonaDraft {
+/// Reads a draft from the text blocks, each with its number in the whole material.
+fn read(blocks: &[(usize, String)]) -> PersonaDraft {
     use patterns::*;
 
     let sentences = sentences::split(blocks);

@@ -412,4 +412,29 @@ impl PersonaExtractor for OpenAiExtractor {
             }
         }
     }
+
+    /// The context left for the material's text once the answer's budget, the instructions, the
+    /// schema, the prompt's frame and the links are counted: what [`Self::extract`] refuses
+    /// beyond, up to the few tokens that counting the blocks one by one differs from counting
+    /// the whole prompt.
+    fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32> {
+        let format = self.first_format();
+        // The prompt of this material's links around one one-letter block: all but the text.
+        let frame = SourceBundle::parse(&["x".to_owned()], bundle.links())
+            .map(|frame| user_prompt(&frame))
+            .unwrap_or_else(|_| user_prompt(bundle));
+        let messages = [
+            Message::system(self.system_prompt(format)),
+            Message::user(frame),
+        ];
+        Some(
+            self.prompt_limit()
+                .saturating_sub(self.count_prompt(&messages, format)),
+        )
+    }
+
+    /// Tokens, counted with the model's tokenizer as the prompt is.
+    fn measure(&self, text: &str) -> u32 {
+        self.tokens.count(text)
+    }
 }

@@ -57,7 +57,8 @@ fn grounding_or_null(generator: &mut schemars::SchemaGenerator) -> schemars::Sch
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProcessData {
     pub persona: Persona,
-    /// What the rules and the grounding changed in the model's draft.
+    /// What the merge of a chunked material's drafts (`CONFLICTING_VALUES`), the rules and the
+    /// grounding changed in the model's draft.
     pub warnings: Vec<Warning>,
     /// What the source supports in the persona, field by field.
     pub grounding: Grounding,
@@ -72,6 +73,11 @@ pub struct UsageData {
     pub completion_tokens: u32,
     /// Calls made to the model, retries included.
     pub attempts: u32,
+    /// The chunks of the material read, each in its own extraction: 1 when it fitted the model's
+    /// context whole; more for longer material, whose chunks' drafts were merged (the usage is
+    /// their sum).
+    #[schemars(range(min = 1))]
+    pub chunks: u32,
     /// Whether the persona came from a cache rather than the model.
     pub cached: bool,
 }

@@ -81,6 +81,7 @@ impl Api {
                 prompt_tokens: processed.usage.prompt_tokens,
                 completion_tokens: processed.usage.completion_tokens,
                 attempts: processed.usage.attempts,
+                chunks: processed.chunks,
                 cached: processed.cached,
             },
         }))

@@ -212,6 +212,7 @@ pub fn ground(persona: Persona, bundle: &SourceBundle, mode: GroundingMode) -> G
                 message: format!(
                     "evidence {index} quotes words found nowhere in the source and was dropped"
                 ),
+                values: Vec::new(),
             });
             continue;
         };
@@ -331,6 +332,7 @@ impl Judge<'_> {
                 field: field.pointer(),
                 code: WarningCode::UnsupportedRemoved,
                 message,
+                values: Vec::new(),
             });
             self.removals.push(Removal::Field(field));
             return;
@@ -351,6 +353,7 @@ impl Judge<'_> {
                     message: format!(
                         "an item of {field} is not supported by the source and was removed"
                     ),
+                    values: Vec::new(),
                 });
                 self.removals.push(Removal::Item(field, index));
                 continue;
@@ -468,6 +471,25 @@ fn field_named(field: &str) -> Option<Field> {
             field.kind() == FieldKind::List && field.name().strip_suffix('s') == Some(&name)
         })
     })
+}
+
+/// Evidence quotes found the way [`ground`] finds them, for the merge of a chunked
+/// extraction's drafts ([`crate::merge`]), which prefers values the material quotes.
+#[derive(Debug)]
+pub(crate) struct QuoteFinder(Source);
+
+impl QuoteFinder {
+    pub(crate) fn new(bundle: &SourceBundle) -> Self {
+        Self(Source::new(bundle))
+    }
+
+    /// Where `quote` is in the material (its block and first character), searching the block
+    /// that `source` names first; `None` when the material does not hold it.
+    pub(crate) fn locate(&self, quote: &str, source: &str) -> Option<(usize, usize)> {
+        self.0
+            .quote(quote, block_index(source))
+            .map(|found| (found.block, found.start))
+    }
 }
 
 /// The block an evidence `source` names (`block:N`), if it names one.

@@ -5,6 +5,8 @@
 //!
 //! # Layout
 //!
+//! - [`chunk`]: [`chunk::split`], material too long for one extraction cut into chunks that fit.
+//! - [`merge`]: [`merge::merge`], the drafts of a chunked extraction made one, conflicts reported.
 //! - [`source`]: [`SourceBundle`], the user's material, parsed and sanitised.
 //! - [`persona`]: [`Persona`], [`PersonaDraft`] (what a model returns) and the rules between them;
 //!   [`Field`], the one list of the persona's fields with each field's kind and limits.
@@ -17,10 +19,12 @@
 //!   the persona schema for clients).
 //! - [`limits`]: every size limit in one place.
 
+pub mod chunk;
 pub mod document;
 pub mod grounding;
 pub mod id;
 pub mod limits;
+pub mod merge;
 pub mod persona;
 pub mod prompt;
 pub mod schema;
@@ -34,7 +38,7 @@ pub use grounding::{
 };
 pub use id::{InvalidPersonaId, PersonaId};
 pub use persona::{
-    Evidence, Field, FieldKind, FieldValue, Normalised, Persona, PersonaDraft, Removal, Violation,
-    Warning, WarningCode,
+    ConflictingValue, Evidence, Field, FieldKind, FieldValue, Normalised, Persona, PersonaDraft,
+    Removal, Violation, Warning, WarningCode,
 };
 pub use source::{SourceBundle, SourceError};

@@ -19,7 +19,8 @@ use crate::limits::{
 };
 
 pub use field::{Field, FieldKind};
-pub use rules::{Normalised, Violation, Warning, WarningCode};
+pub(crate) use rules::RepeatKey;
+pub use rules::{ConflictingValue, Normalised, Violation, Warning, WarningCode};
 pub use values::{FieldValue, Removal};
 
 /// What an extractor returns and what a client may send: every field loose, every list optional.

@@ -40,7 +40,7 @@ pub fn user_prompt(bundle: &SourceBundle) -> String {
         .text_blocks()
         .iter()
         .enumerate()
-        .map(|(i, block)| format!("[block:{i}]\n{block}"))
+        .map(|(i, block)| format!("[block:{}]\n{block}", bundle.block_number(i)))
         .collect::<Vec<_>>()
         .join(BLOCK_SEPARATOR);
     let mut prompt = String::with_capacity(text.len() + 256);

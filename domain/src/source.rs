@@ -18,6 +18,10 @@ pub struct SourceBundle {
     links: Vec<String>,
     /// For each block, how its characters sit in the text the client sent.
     origins: Vec<Origin>,
+    /// For each block, its index in the whole material: `0, 1, 2, …` for parsed material, the
+    /// original indices for a chunk of it ([`crate::chunk`]), so `block:N` names the same block
+    /// in every chunk's prompt and evidence.
+    numbers: Vec<usize>,
 }
 
 /// Where a sanitised, trimmed block's characters were in the client's text: `leading` characters
@@ -190,6 +194,7 @@ impl SourceBundle {
 
         if errors.is_empty() {
             Ok(Self {
+                numbers: (0..blocks.len()).collect(),
                 blocks,
                 links: parsed_links,
                 origins,
@@ -202,6 +207,26 @@ impl SourceBundle {
     /// The sanitised text blocks, in input order.
     pub fn text_blocks(&self) -> &[String] {
         &self.blocks
+    }
+
+    /// The index of text block `i` in the whole material (`i` itself unless this bundle is a
+    /// chunk of a larger one).
+    pub fn block_number(&self, i: usize) -> usize {
+        self.numbers.get(i).copied().unwrap_or(i)
+    }
+
+    /// A chunk of parsed material: verbatim pieces of its blocks, each with the index of the block
+    /// it came from, and all of its links. Only [`crate::chunk`] makes one, from a parsed bundle,
+    /// so every piece already obeys the input rules. A chunk has no map back to the client's
+    /// text ([`Self::original_span`] answers `None`): spans are found in the whole material.
+    pub(crate) fn excerpt(pieces: Vec<(usize, String)>, links: Vec<String>) -> Self {
+        let (numbers, blocks) = pieces.into_iter().unzip();
+        Self {
+            blocks,
+            links,
+            origins: Vec::new(),
+            numbers,
+        }
     }
 
     /// The normalised, de-duplicated links, in input order.

@@ -40,6 +40,27 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// - MUST NOT put the user's text into any error.
     /// - SHOULD report what the failed attempts cost in [`ExtractFailure::usage`].
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure>;
+
+    /// How much text one call to [`PersonaExtractor::extract`] can take from `bundle`, in the
+    /// unit of [`PersonaExtractor::measure`], counting each block's text with its `[block:N]`
+    /// heading and separator but not what every prompt carries (the instructions, the schema,
+    /// the links). `None` (the default): any material the input rules allow fits one call, and
+    /// the service never splits it.
+    ///
+    /// MUST leave room for the answer, so that a chunk whose text measures at most this is not
+    /// refused with [`ExtractError::InputTooLong`]. Material that measures at most this MUST
+    /// give the same result as before chunking existed: the service sends it whole.
+    fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32> {
+        let _ = bundle;
+        None
+    }
+
+    /// The size of `text` in the unit of [`PersonaExtractor::chunk_budget`]: tokens for a model
+    /// (by default, characters). Called once per block, paragraph or sentence of a long
+    /// material, so it MUST be linear in `text`.
+    fn measure(&self, text: &str) -> u32 {
+        u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
+    }
 }
 
 /// A draft and what it cost.
@@ -79,6 +100,19 @@ pub enum ExtractError {
     Misconfigured { reason: String },
     #[error("the model's account is out of quota")]
     QuotaExhausted,
+    /// The material is too long for one call and cannot be cut into chunks that fit: text block
+    /// `block` holds a passage with no sentence or paragraph break that alone measures more than
+    /// one call takes.
+    #[error(
+        "text block {block} holds a passage of {size} tokens with no break; one call takes at most {limit}"
+    )]
+    Unsplittable { block: usize, size: u32, limit: u32 },
+    /// The material is too long for one call, and would take more than the most chunks one
+    /// request reads (`persona_domain::chunk::MAX_CHUNKS`).
+    #[error(
+        "the material needs {chunks} calls of the model; at most {max} are made for one request"
+    )]
+    TooManyChunks { chunks: u32, max: u32 },
     /// Every turn at the model is taken and the wait for one ran out (or too many already wait).
     #[error("every turn at the model is taken")]
     Busy { retry_after: Duration },

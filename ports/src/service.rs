@@ -29,6 +29,8 @@ pub struct PersonaService {
     grounding: GroundingMode,
     /// Where the rules and the grounding run; `None`: on the caller's task.
     offload: Option<Offload>,
+    /// Chunks of one long material extracted at once.
+    chunk_parallelism: usize,
 }
 
 /// The outcome of processing: a checked persona, what the source supports in it, what the rules
@@ -38,9 +40,13 @@ pub struct Processed {
     pub persona: Persona,
     /// What the source supports in the persona, field by field.
     pub grounding: Grounding,
-    /// What the rules and the grounding changed, in that order.
+    /// What the merge of a chunked extraction, the rules and the grounding changed, in that
+    /// order.
     pub warnings: Vec<Warning>,
+    /// Every call's cost, over every chunk.
     pub usage: Usage,
+    /// The chunks of the material read, each in its own call (1 when it fitted one call).
+    pub chunks: u32,
     /// Whether the answer came from a cache rather than the extractor.
     pub cached: bool,
 }
@@ -71,7 +77,17 @@ impl PersonaService {
             records: Arc::new(NoRecords),
             grounding: GroundingMode::default(),
             offload: None,
+            chunk_parallelism: chunked::DEFAULT_CHUNK_PARALLELISM,
         }
+    }
+
+    /// The same service, extracting at most `parallelism` chunks of one long material at once
+    /// (at least one). Wiring gives it the extractor's own limit, `LLM_MAX_CONCURRENCY`, so the
+    /// chunks of one request do not queue behind each other at the model.
+    #[must_use]
+    pub fn with_chunk_parallelism(mut self, parallelism: usize) -> Self {
+        self.chunk_parallelism = parallelism.max(1);
+        self
     }
 
     /// The same service, running the rules and the grounding of a processed persona through
@@ -143,12 +159,7 @@ impl PersonaService {
     ) -> Result<Processed, ExtractFailure> {
         // Every processing is fresh until there is a cache to skip.
         let ProcessOptions { fresh: _ } = options;
-        on_progress(Progress {
-            chunks_done: 0,
-            chunks_total: 1,
-            completion_tokens: 0,
-        });
-        let extraction = match self.extractor.extract(bundle).await {
+        let extraction = match self.draft(bundle, on_progress).await {
             Ok(extraction) => extraction,
             Err(failure) => {
                 let none = Usage {
@@ -169,11 +180,6 @@ impl PersonaService {
                 return Err(failure);
             }
         };
-        on_progress(Progress {
-            chunks_done: 1,
-            chunks_total: 1,
-            completion_tokens: extraction.usage.completion_tokens,
-        });
         let (draft, mode, source) = (extraction.draft, self.grounding, bundle.clone());
         let (normalised_warnings, grounded) = offloaded(self.offload.as_ref(), move || {
             let normalised = Persona::from_draft(draft);
@@ -183,7 +189,8 @@ impl PersonaService {
             )
         })
         .await;
-        let mut warnings = normalised_warnings;
+        let mut warnings = extraction.warnings;
+        warnings.extend(normalised_warnings);
         warnings.extend(grounded.warnings);
         let counts = grounded.grounding.counts;
         info!(
@@ -191,6 +198,7 @@ impl PersonaService {
             attempts = extraction.usage.attempts,
             prompt_tokens = extraction.usage.prompt_tokens,
             completion_tokens = extraction.usage.completion_tokens,
+            chunks = extraction.chunks,
             warnings = warnings.len(),
             grounding = %self.grounding,
             quoted = counts.quoted,
@@ -204,6 +212,7 @@ impl PersonaService {
             grounding: grounded.grounding,
             warnings,
             usage: extraction.usage,
+            chunks: extraction.chunks,
             cached: false,
         })
     }
@@ -257,5 +266,6 @@ fn fresh_id() -> PersonaId {
     PersonaId::parse(&id).expect("nanoid draws from the persona id alphabet")
 }
 
+mod chunked;
 #[cfg(test)]
 mod tests;

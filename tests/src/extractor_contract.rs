@@ -80,3 +80,47 @@ pub async fn evidence_quotes_are_verbatim_in_their_block(extractor: &dyn Persona
         );
     }
 }
+
+/// A chunk of a longer material, cut as the service cuts it, is extracted like any bundle, and
+/// its evidence names the blocks of the whole material (the chunk's blocks keep their numbers);
+/// material within the extractor's own [`PersonaExtractor::chunk_budget`] is not refused.
+pub async fn a_chunk_names_the_blocks_of_the_whole_material(extractor: &dyn PersonaExtractor) {
+    use persona_domain::chunk::{ChunkSettings, split};
+    use persona_domain::prompt::BLOCK_SEPARATOR;
+
+    let blocks = [
+        "Notes about a colleague.",
+        "Nothing else here.",
+        FIRST_PERSON,
+    ];
+    let material = bundle(&blocks);
+    let measure = |text: &str| extractor.measure(text) as usize;
+    if let Some(budget) = extractor.chunk_budget(&material) {
+        let chunks =
+            split(&material, ChunkSettings::new(budget as usize), &measure).expect("splits");
+        for chunk in &chunks {
+            extractor
+                .extract(chunk)
+                .await
+                .expect("a chunk fits one call");
+        }
+    }
+    // A budget whose chunks hold the last block alone (four fifths of it just fit that block).
+    let last = measure(FIRST_PERSON) + measure("[block:2]\n") + measure(BLOCK_SEPARATOR);
+    let chunks = split(&material, ChunkSettings::new(last * 5 / 4 + 5), &measure).expect("splits");
+    let chunk = chunks.last().expect("chunks");
+    assert_eq!(
+        chunk.text_blocks(),
+        [FIRST_PERSON],
+        "{} chunks",
+        chunks.len()
+    );
+    assert_eq!(chunk.block_number(0), 2);
+
+    let extraction = extractor.extract(chunk).await.expect("extracted");
+    assert!(!extraction.draft.evidence.is_empty());
+    for evidence in &extraction.draft.evidence {
+        assert_eq!(evidence.source, "block:2", "{}", evidence.field);
+        assert!(blocks[2].contains(&evidence.quote), "{}", evidence.field);
+    }
+}

@@ -97,7 +97,8 @@ fn assemble(
     let service = PersonaService::new(extractor, store)
         .with_records(records)
         .with_grounding(config.grounding)
-        .with_offload(offload.clone());
+        .with_offload(offload.clone())
+        .with_chunk_parallelism(chunk_parallelism(config));
     let api = Api::new(
         service,
         ApiSettings {
@@ -113,6 +114,16 @@ fn assemble(
         .with_signatures(config.signing.key(), config.signing.policy)
         .with_offload(offload)
         .with_mock_faults(config.mock_faults, Arc::new(rand::random::<f64>))
+}
+
+/// The most chunks of one long material extracted at once, whatever `LLM_MAX_CONCURRENCY`
+/// allows: one long request leaves turns at the model for the others.
+const MAX_CHUNK_PARALLELISM: u32 = 4;
+
+/// Chunks of one material at once: within the extractor's own limit, so that they do not queue
+/// behind each other for turns (and time out waiting), and at most [`MAX_CHUNK_PARALLELISM`].
+fn chunk_parallelism(config: &Config) -> usize {
+    config.llm_limit.max_concurrency.min(MAX_CHUNK_PARALLELISM) as usize
 }
 
 /// The CPU-heavy steps (reading bodies, the mock's reading, rules, grounding) on tokio's blocking
@@ -150,7 +161,13 @@ fn extractor(
     config: &Config,
     offload: &Offload,
 ) -> Result<(Arc<dyn PersonaExtractor>, Option<String>), WiringError> {
-    let mock = || MockExtractor::new().with_offload(offload.clone());
+    let mock = || {
+        let mock = MockExtractor::new().with_offload(offload.clone());
+        match config.mock_chunk_chars {
+            Some(chars) => mock.with_chunk_chars(chars),
+            None => mock,
+        }
+    };
     if config.mock_mode {
         return Ok((Arc::new(mock()), None));
     }

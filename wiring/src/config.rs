@@ -67,6 +67,9 @@ pub struct Config {
     pub signing: SigningConfig,
     /// `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS` (mock mode only; none by default).
     pub mock_faults: MockFaults,
+    /// `MOCK_CHUNK_CHARS` (mock mode only): the most characters the mock extractor reads in one
+    /// call; unset, any material in one call.
+    pub mock_chunk_chars: Option<u32>,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -258,6 +261,7 @@ impl Config {
             grounding,
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
+            mock_chunk_chars: mock::mock_chunk_chars(&get, mock_mode)?,
         })
     }
 }

@@ -79,6 +79,14 @@ impl PersonaExtractor for LimitedExtractor {
         };
         self.inner.extract(bundle).await
     }
+
+    fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32> {
+        self.inner.chunk_budget(bundle)
+    }
+
+    fn measure(&self, text: &str) -> u32 {
+        self.inner.measure(text)
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +121,19 @@ mod tests {
                 },
             })
         }
+        fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32> {
+            Some(1_000 + bundle.links().len() as u32)
+        }
+        fn measure(&self, text: &str) -> u32 {
+            text.len() as u32 * 2
+        }
+    }
+
+    #[test]
+    fn the_limit_passes_on_what_fits_one_call() {
+        let limited = limited(&Arc::new(Gate::default()), 0);
+        assert_eq!(limited.chunk_budget(&bundle()), Some(1_000));
+        assert_eq!(limited.measure("abc"), 6);
     }
 
     fn bundle() -> SourceBundle {

@@ -10,12 +10,12 @@ pub(super) struct Sentence<'a> {
 /// Words whose dot does not end a sentence ("Dr. Jane Doe"), besides single letters (initials).
 const ABBREVIATIONS: &[&str] = &["Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "vs"];
 
-/// Every sentence of every block, in reading order.
-pub(super) fn split(blocks: &[String]) -> Vec<Sentence<'_>> {
+/// Every sentence of every block, in reading order; each block with its number in the whole
+/// material (its index, unless the bundle is a chunk of a longer one).
+pub(super) fn split(blocks: &[(usize, String)]) -> Vec<Sentence<'_>> {
     blocks
         .iter()
-        .enumerate()
-        .flat_map(|(block, text)| {
+        .flat_map(|&(block, ref text)| {
             sentences(text)
                 .into_iter()
                 .map(move |text| Sentence { block, text })
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn sentences_name_their_block() {
-        let blocks = ["One. Two.".to_owned(), "Three.".to_owned()];
+        let blocks = [(0, "One. Two.".to_owned()), (1, "Three.".to_owned())];
         let blocks: Vec<(usize, &str)> = split(&blocks).iter().map(|s| (s.block, s.text)).collect();
         assert_eq!(blocks, [(0, "One."), (0, "Two."), (1, "Three.")]);
     }

@@ -365,3 +365,27 @@ async fn the_mock_on_labelled_and_third_person_input_is_quoted_too() {
         assert!(counts.quoted > 0, "{blocks:?}");
     }
 }
+
+#[tokio::test]
+async fn a_chunk_cites_the_blocks_of_the_whole_material() {
+    use persona_domain::chunk::{ChunkSettings, split};
+
+    let material = bundle(&["My name is Ada Byron.", "Nothing here.", "I live in Turin."]);
+    let extractor = MockExtractor::new().with_chunk_chars(50);
+    let budget = extractor.chunk_budget(&material).expect("a chunk size");
+    let chunks = split(&material, ChunkSettings::new(budget as usize), &|t| {
+        extractor.measure(t) as usize
+    })
+    .expect("splits");
+    let last = chunks.last().expect("chunks");
+    assert_eq!(last.text_blocks(), ["I live in Turin."]);
+    let draft = extractor.extract(last).await.expect("read").draft;
+    assert_eq!(draft.location.as_deref(), Some("Turin"));
+    assert_eq!(
+        draft.evidence[0],
+        evidence("location", "I live in Turin.", 2),
+        "block 2 of the whole material, not block 0 of the chunk"
+    );
+    assert!(draft.evidence.iter().all(|e| e.source == "block:2"));
+    assert_eq!(MockExtractor::new().chunk_budget(&material), None);
+}

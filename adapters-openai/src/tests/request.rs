@@ -205,3 +205,41 @@ async fn an_answer_past_a_bound_of_the_full_dialect_is_corrected() {
     let ask = bodies[1]["messages"][3]["content"].as_str().expect("text");
     assert!(ask.contains("occupation"), "{ask}");
 }
+
+#[tokio::test]
+async fn a_long_material_fits_in_chunks_of_the_budget_it_gives() {
+    use persona_domain::chunk::{ChunkSettings, split};
+    use persona_ports::PersonaExtractor;
+
+    let fake = Fake::start().await;
+    fake.always(good_answer()).await;
+    let extractor = fake.extractor(|s| s.context_tokens = 8192);
+    let paragraph = "Maya grew up near the coast and later studied design in Leeds. \
+                     She says she loves climbing and jazz, and speaks three languages. ";
+    let blocks: Vec<String> = (0..12).map(|_| paragraph.repeat(40)).collect();
+    let material =
+        SourceBundle::parse(&blocks, &["https://example.com/maya".to_owned()]).expect("valid");
+
+    let whole = extractor
+        .extract(&material)
+        .await
+        .expect_err("too long whole");
+    assert!(matches!(
+        whole.error,
+        persona_ports::ExtractError::InputTooLong { .. }
+    ));
+    let budget = extractor.chunk_budget(&material).expect("a budget");
+    assert!(budget > 1000 && budget < 8192 - super::budget(), "{budget}");
+    let chunks = split(&material, ChunkSettings::new(budget as usize), &|t| {
+        extractor.measure(t) as usize
+    })
+    .expect("splits");
+    assert!(chunks.len() > 2, "{} chunks", chunks.len());
+    for chunk in &chunks {
+        extractor
+            .extract(chunk)
+            .await
+            .expect("each chunk fits one call");
+    }
+    assert_eq!(fake.requests().await.len(), chunks.len());
+}

@@ -58,6 +58,18 @@ impl From<ExtractError> for ApiError {
                     prompt_tokens.saturating_sub(limit)
                 ),
             ),
+            ExtractError::Unsplittable { block, size, limit } => Self::new(
+                ErrorCode::InputTooLong,
+                format!(
+                    "textBlocks[{block}] holds a passage of about {size} tokens with no sentence or paragraph break, over the {limit} one model call takes; break it into sentences or paragraphs, or shorten it"
+                ),
+            ),
+            ExtractError::TooManyChunks { chunks, max } => Self::new(
+                ErrorCode::InputTooLong,
+                format!(
+                    "the material needs {chunks} calls of the model's context; at most {max} are made for one request: shorten it, or use a model with a longer context"
+                ),
+            ),
             ExtractError::Misconfigured { .. } => {
                 error!(error = %e, "extractor misconfigured: check the key, model and base URL");
                 Self::new(

@@ -43,6 +43,21 @@ pub struct Warning {
     pub field: String,
     pub code: WarningCode,
     pub message: String,
+    /// For `CONFLICTING_VALUES`: each value the chunks of the material gave, with
+    /// the block it was read from. The only warning that carries the person's values; the
+    /// message never does, since it may be logged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ConflictingValue>,
+}
+
+/// One of the values that chunks of the material gave for the same field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct ConflictingValue {
+    /// The value as text (an age as its digits).
+    pub value: String,
+    /// Where it was read: `block:N`, from the evidence the model gave for it; null when the model
+    /// gave none that the material holds.
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -67,6 +82,8 @@ pub enum WarningCode {
     UnsupportedRemoved,
     /// A text held only invisible characters (zero-width, bidi controls) and was removed.
     InvisibleTextRemoved,
+    /// Chunks of a long material gave different values for one field; `values` lists them.
+    ConflictingValues,
 }
 
 /// Why a client's persona cannot be saved as sent.
@@ -156,6 +173,7 @@ impl Finding {
             field: self.field.clone(),
             code,
             message,
+            values: Vec::new(),
         }
     }
 
@@ -455,13 +473,13 @@ impl Normaliser {
 
 /// A list item as near-repeat detection compares it: lower case, punctuation removed, words
 /// separated by single spaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct RepeatKey {
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct RepeatKey {
     text: String,
 }
 
 impl RepeatKey {
-    fn new(item: &str) -> Self {
+    pub(crate) fn new(item: &str) -> Self {
         let kept: String = item
             .chars()
             .flat_map(char::to_lowercase)
@@ -472,13 +490,18 @@ impl RepeatKey {
         }
     }
 
+    /// Whether the item had no letter or digit at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
     fn words(&self) -> Vec<&str> {
         self.text.split(' ').filter(|w| !w.is_empty()).collect()
     }
 
     /// Equal keys, one key's words a run of the other's, or one key the other plus repeats of
     /// its own ending (letters only: "skill 1" and "skill 11" are different items).
-    fn nearly_repeats(&self, other: &Self) -> bool {
+    pub(crate) fn nearly_repeats(&self, other: &Self) -> bool {
         if self.text == other.text {
             return true;
         }

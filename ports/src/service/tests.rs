@@ -37,6 +37,8 @@ fn service(extractor: MockPersonaExtractor, store: MockPersonaStore) -> PersonaS
 fn quiet_extractor() -> MockPersonaExtractor {
     let mut extractor = MockPersonaExtractor::new();
     extractor.expect_name().return_const("mock-extractor");
+    // An extractor that takes any material in one call: nothing is ever split.
+    extractor.expect_chunk_budget().return_const(None);
     extractor
 }
 

@@ -162,6 +162,16 @@ mod mock_extractor {
     async fn evidence_quotes_are_verbatim_in_their_block() {
         extractor::evidence_quotes_are_verbatim_in_their_block(&MockExtractor::new()).await;
     }
+
+    #[tokio::test]
+    async fn a_chunk_names_the_blocks_of_the_whole_material() {
+        for mock in [
+            MockExtractor::new(),
+            MockExtractor::new().with_chunk_chars(200),
+        ] {
+            extractor::a_chunk_names_the_blocks_of_the_whole_material(&mock).await;
+        }
+    }
 }
 
 /// Every case of each contract is called by every runner of it: a case added to a suite but to no

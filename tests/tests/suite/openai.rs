@@ -225,6 +225,12 @@ async fn evidence_quotes_are_verbatim_in_their_block() {
     extractor::evidence_quotes_are_verbatim_in_their_block(&openai).await;
 }
 
+#[tokio::test]
+async fn a_chunk_names_the_blocks_of_the_whole_material() {
+    let (openai, _server) = fake_openai().await;
+    extractor::a_chunk_names_the_blocks_of_the_whole_material(&openai).await;
+}
+
 /// The fake's streamed answer carries the same draft as its plain one, so a streaming adapter
 /// meets the same model; both keep to the bounds of the schema sent.
 #[tokio::test]

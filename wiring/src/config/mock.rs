@@ -1,5 +1,6 @@
 //! `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS`: mock mode's random faults and latency, for frontend
-//! teams testing their error and loading states.
+//! teams testing their error and loading states; `MOCK_CHUNK_CHARS`: the mock extractor's chunk
+//! size, so long material is read in chunks without a model.
 
 use std::time::Duration;
 
@@ -31,6 +32,26 @@ pub(super) fn mock_faults(
         rate: rate.map_or(Ok(0.0), |v| fault_rate(&v))?,
         latency: latency.map_or(Ok(Latency::default()), |v| latency_range(&v))?,
     })
+}
+
+/// The fewest and most characters `MOCK_CHUNK_CHARS` may set: below the fewest, a block's
+/// heading and one short sentence would not fit; the most is the input rules' whole material.
+const CHUNK_CHARS: (u32, u32) = (100, 300_000);
+
+/// `MOCK_CHUNK_CHARS` (trimmed, empty as unset): `None` when unset. Refused outside mock mode,
+/// where the model's own context decides the chunks.
+pub(super) fn mock_chunk_chars(
+    get: &impl Fn(&str) -> Option<String>,
+    mock_mode: bool,
+) -> Result<Option<u32>, ConfigError> {
+    const NAME: &str = "MOCK_CHUNK_CHARS";
+    let Some(value) = get(NAME) else {
+        return Ok(None);
+    };
+    if !mock_mode {
+        return Err(ConfigError::MockOnly { name: NAME });
+    }
+    super::parse_number(NAME, &value, CHUNK_CHARS.0, CHUNK_CHARS.1).map(Some)
 }
 
 /// A probability: a number from 0 to 1.
@@ -79,6 +100,39 @@ mod tests {
             min: Duration::from_millis(min),
             max: Duration::from_millis(max),
         }
+    }
+
+    fn chunk_chars(vars: &[(&str, &str)]) -> Result<Option<u32>, ConfigError> {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        Config::from_lookup(|name| map.get(name).map(|v| (*v).to_owned()))
+            .map(|c| c.mock_chunk_chars)
+    }
+
+    #[test]
+    fn the_mock_chunk_size_is_read_in_mock_mode_only() {
+        let mock = ("USE_MOCK_DATA", "true");
+        assert_eq!(chunk_chars(&[mock]), Ok(None));
+        assert_eq!(
+            chunk_chars(&[mock, ("MOCK_CHUNK_CHARS", " 2000 ")]),
+            Ok(Some(2_000))
+        );
+        for bad in ["99", "300001", "2k", "-5"] {
+            assert_eq!(
+                chunk_chars(&[mock, ("MOCK_CHUNK_CHARS", bad)]),
+                Err(ConfigError::NotANumber {
+                    name: "MOCK_CHUNK_CHARS",
+                    min: 100,
+                    max: 300_000
+                }),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            chunk_chars(&[("MOCK_CHUNK_CHARS", "2000")]),
+            Err(ConfigError::MockOnly {
+                name: "MOCK_CHUNK_CHARS"
+            })
+        );
     }
 
     #[test]

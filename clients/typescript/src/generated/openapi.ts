@@ -110,6 +110,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One of the values that chunks of the material gave for the same field. */
+        ConflictingValue: {
+            /** @description The value as text (an age as its digits). */
+            value: string;
+            /**
+             * @description Where it was read: `block:N`, from the evidence the model gave for it; null when the model
+             *     gave none that the material holds.
+             */
+            source: string | null;
+        };
         /** @description Where in the request something is wrong, and what. */
         Detail: {
             /** @description JSON pointer into the request body (or the name of a query parameter). */
@@ -292,7 +302,10 @@ export interface components {
         /** @description `data` of a process-persona answer. */
         ProcessData: {
             persona: components["schemas"]["Persona"];
-            /** @description What the rules and the grounding changed in the model's draft. */
+            /**
+             * @description What the merge of a chunked material's drafts (`CONFLICTING_VALUES`), the rules and the
+             *     grounding changed in the model's draft.
+             */
             warnings: components["schemas"]["Warning"][];
             /** @description What the source supports in the persona, field by field. */
             grounding: components["schemas"]["Grounding"];
@@ -482,6 +495,13 @@ export interface components {
              * @description Calls made to the model, retries included.
              */
             attempts: number;
+            /**
+             * Format: uint32
+             * @description The chunks of the material read, each in its own extraction: 1 when it fitted the model's
+             *     context whole; more for longer material, whose chunks' drafts were merged (the usage is
+             *     their sum).
+             */
+            chunks: number;
             /** @description Whether the persona came from a cache rather than the model. */
             cached: boolean;
         };
@@ -491,8 +511,14 @@ export interface components {
             field: string;
             code: components["schemas"]["WarningCode"];
             message: string;
+            /**
+             * @description For `CONFLICTING_VALUES`: each value the chunks of the material gave, with
+             *     the block it was read from. The only warning that carries the person's values; the
+             *     message never does, since it may be logged.
+             */
+            values?: components["schemas"]["ConflictingValue"][];
         };
-        WarningCode: "NAME_MISSING" | "AGE_OUT_OF_RANGE" | "TRUNCATED" | "TOO_MANY_ITEMS" | "DUPLICATES_REMOVED" | "NEAR_DUPLICATES_COLLAPSED" | "FABRICATED_QUOTE" | "UNSUPPORTED_REMOVED" | "INVISIBLE_TEXT_REMOVED";
+        WarningCode: "NAME_MISSING" | "AGE_OUT_OF_RANGE" | "TRUNCATED" | "TOO_MANY_ITEMS" | "DUPLICATES_REMOVED" | "NEAR_DUPLICATES_COLLAPSED" | "FABRICATED_QUOTE" | "UNSUPPORTED_REMOVED" | "INVISIBLE_TEXT_REMOVED" | "CONFLICTING_VALUES";
     };
     responses: {
         /** @description The request failed; `error` says why and what to do. */

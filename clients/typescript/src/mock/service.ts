@@ -65,7 +65,8 @@ export function mockPersonaService(options: s.MockOptions = {}): PersonaService 
       return call("process-persona", callOptions, check, async (blocks) => {
         const { draft, places } = read(blocks);
         const { persona, warnings } = fromDraft(draft);
-        const usage = { model: "mock", prompt_tokens: 0, completion_tokens: 0, attempts: 1, cached: false };
+        // The in-browser mock reads any material in one call, as the server's mock does without MOCK_CHUNK_CHARS.
+        const usage = { model: "mock", prompt_tokens: 0, completion_tokens: 0, attempts: 1, chunks: 1, cached: false };
         return { persona, warnings, grounding: ground(persona, blocks, places), usage };
       });
     },

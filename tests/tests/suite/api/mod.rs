@@ -7,6 +7,7 @@ mod errors;
 mod grounding;
 pub(crate) mod helpers;
 mod invisible;
+pub(crate) mod long_material;
 mod persistence;
 mod privacy;
 mod process;
