@@ -9,6 +9,8 @@
 //! - saves of different ids never touch each other's files.
 //!
 //! The folder is synced after the link, so a create that returned `Ok` survives a power cut.
+//!
+//! The same store keeps jobs and the process cache (`records`), each kind in its own folder.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -167,6 +169,8 @@ fn io_error(e: &io::Error) -> StoreError {
         reason: format!("file store I/O failed ({:?})", e.kind()),
     }
 }
+
+mod records;
 
 #[cfg(test)]
 mod tests;
