@@ -49,8 +49,7 @@ pub enum WiringError {
 pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
-    let (store, bucket) = store(config).await?;
-    let records = records(config);
+    let (store, records, bucket) = store(config).await?;
     Ok(assemble(
         config, offload, extractor, model, store, records, bucket,
     ))
@@ -165,29 +164,32 @@ fn extractor(
     Ok((Arc::new(limited), Some(config.openai.model.clone())))
 }
 
-/// Where jobs and the process cache are kept.
-// TODO(issue 18): beside the personas: the file store's folder, Supabase Storage under its own
-// prefix; in memory for now.
-fn records(_config: &Config) -> Arc<dyn RecordStore> {
-    Arc::new(MemoryRecords::new())
-}
-
-/// The store, and the bucket it writes to (`None` unless Supabase).
-async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>), WiringError> {
+/// The store, where jobs and the process cache are kept (beside the personas: the same memory,
+/// folder or bucket, so every instance and every function shares them), and the bucket it
+/// writes to (`None` unless Supabase).
+async fn store(config: &Config) -> Result<Stores, WiringError> {
     if config.mock_mode && config.mock_store == MockStore::Memory {
-        return Ok((Arc::new(MemoryStore::with_samples()), None));
+        return Ok((
+            Arc::new(MemoryStore::with_samples()),
+            Arc::new(MemoryRecords::new()),
+            None,
+        ));
     }
     if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
-        let store = SupabaseStore::connect(supabase.clone()).await?;
+        let store = Arc::new(SupabaseStore::connect(supabase.clone()).await?);
         let bucket = store.bucket().to_owned();
-        return Ok((Arc::new(store), Some(bucket)));
+        return Ok((store.clone(), store, Some(bucket)));
     }
     let store = FsStore::open(&config.data_dir).map_err(|source| WiringError::DataDir {
         path: config.data_dir.clone(),
         source,
     })?;
-    Ok((Arc::new(store), None))
+    let store = Arc::new(store);
+    Ok((store.clone(), store, None))
 }
+
+/// The persona store, the record store beside it, and the bucket (`None` unless Supabase).
+type Stores = (Arc<dyn PersonaStore>, Arc<dyn RecordStore>, Option<String>);
 
 #[cfg(test)]
 mod tests {
