@@ -15,6 +15,10 @@ use crate::offload::{Offload, offloaded};
 use crate::records::{NoRecords, RecordStore};
 use crate::store::{PersonaStore, StoreError};
 
+pub mod cache;
+
+pub use cache::ProcessCache;
+
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
 /// collision is already astronomically unlikely; more than one means the store is misbehaving.
 const MAX_ID_ATTEMPTS: u32 = 3;
@@ -29,6 +33,8 @@ pub struct PersonaService {
     grounding: GroundingMode,
     /// Where the rules and the grounding run; `None`: on the caller's task.
     offload: Option<Offload>,
+    /// Where process results are kept for a repeat; `None`: every processing is fresh.
+    cache: Option<ProcessCache>,
 }
 
 /// The outcome of processing: a checked persona, what the source supports in it, what the rules
@@ -43,6 +49,8 @@ pub struct Processed {
     pub usage: Usage,
     /// Whether the answer came from a cache rather than the extractor.
     pub cached: bool,
+    /// From the cache: what the original extraction cost (`usage` is then 0 tokens).
+    pub original_usage: Option<Usage>,
 }
 
 /// What a client asked of one processing.
@@ -71,6 +79,7 @@ impl PersonaService {
             records: Arc::new(NoRecords),
             grounding: GroundingMode::default(),
             offload: None,
+            cache: None,
         }
     }
 
@@ -87,6 +96,19 @@ impl PersonaService {
     pub fn with_records(mut self, records: Arc<dyn RecordStore>) -> Self {
         self.records = records;
         self
+    }
+
+    /// The same service, keeping process results in its records with `cache` and answering a
+    /// repeat of the same material from there.
+    #[must_use]
+    pub fn with_process_cache(mut self, cache: ProcessCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The process cache, when there is one.
+    pub fn process_cache(&self) -> Option<&ProcessCache> {
+        self.cache.as_ref()
     }
 
     /// Where jobs and cached results are kept.
@@ -141,8 +163,32 @@ impl PersonaService {
         options: ProcessOptions,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Processed, ExtractFailure> {
-        // Every processing is fresh until there is a cache to skip.
-        let ProcessOptions { fresh: _ } = options;
+        let Some(cache) = &self.cache else {
+            return self.extract_fresh(bundle, on_progress).await;
+        };
+        let key = cache.key(bundle, &self.extractor.fingerprint(), self.grounding);
+        if !options.fresh
+            && let Some(hit) = cache.lookup(self.records.as_ref(), &key).await
+        {
+            on_progress(Progress {
+                chunks_done: 1,
+                chunks_total: 1,
+                completion_tokens: 0,
+            });
+            return Ok(hit);
+        }
+        // Failures are returned before anything is kept: they are never cached.
+        let processed = self.extract_fresh(bundle, on_progress).await?;
+        cache.keep(self.records.as_ref(), &key, &processed).await;
+        Ok(processed)
+    }
+
+    /// Extracts, normalises and grounds `bundle`, with no cache.
+    async fn extract_fresh(
+        &self,
+        bundle: &SourceBundle,
+        on_progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Processed, ExtractFailure> {
         on_progress(Progress {
             chunks_done: 0,
             chunks_total: 1,
@@ -205,6 +251,7 @@ impl PersonaService {
             warnings,
             usage: extraction.usage,
             cached: false,
+            original_usage: None,
         })
     }
 

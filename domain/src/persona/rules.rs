@@ -20,7 +20,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Evidence, Field, Persona, PersonaDraft};
 use crate::limits::{
@@ -37,7 +37,7 @@ pub struct Normalised {
 }
 
 /// Something the rules changed in a draft, for a person reviewing the persona.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     /// JSON pointer of the field, e.g. `/age` or `/traits/3`.
     pub field: String,
@@ -45,7 +45,7 @@ pub struct Warning {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WarningCode {
     /// The source names nobody; the persona is called "Unnamed persona".
