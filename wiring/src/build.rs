@@ -56,8 +56,8 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
 }
 
 /// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty
-/// in-memory store, whatever the store settings say: for tools that only process and never keep
-/// a persona, such as the evaluation command.
+/// in-memory store, whatever the store settings say, with no process cache: for tools that only
+/// process and never keep a persona, such as the evaluation command.
 ///
 /// # Errors
 ///
@@ -67,8 +67,11 @@ pub fn build_api_in_memory(config: &Config) -> Result<Api, WiringError> {
     let (extractor, model) = extractor(config, &offload)?;
     let store = Arc::new(MemoryStore::new());
     let records = Arc::new(MemoryRecords::new());
+    // An evaluation measures the model: a repeat must ask it again, never read a cached answer.
+    let mut config = config.clone();
+    config.process_cache.enabled = false;
     Ok(assemble(
-        config, offload, extractor, model, store, records, None,
+        &config, offload, extractor, model, store, records, None,
     ))
 }
 
@@ -89,12 +92,16 @@ fn assemble(
         model,
         store = store.name(),
         records = records.name(),
+        process_cache = config.process_cache.enabled,
         bucket,
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
-    let service = PersonaService::new(extractor, store)
-        .with_records(records)
+    let mut service = PersonaService::new(extractor, store).with_records(records);
+    if let Some(cache) = config.process_cache.cache(config.signing.key.as_ref()) {
+        service = service.with_process_cache(cache);
+    }
+    let service = service
         .with_grounding(config.grounding)
         .with_offload(offload.clone());
     let api = Api::new(

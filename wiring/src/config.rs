@@ -16,7 +16,9 @@ use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
 mod openai_generation;
+mod process_cache;
 pub use openai_generation::Generation;
+pub use process_cache::ProcessCacheConfig;
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 ///
@@ -67,6 +69,8 @@ pub struct Config {
     pub signing: SigningConfig,
     /// `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS` (mock mode only; none by default).
     pub mock_faults: MockFaults,
+    /// `PROCESS_CACHE`, `PROCESS_CACHE_TTL` and `PROCESS_CACHE_KEY`.
+    pub process_cache: ProcessCacheConfig,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -167,6 +171,11 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Signing(#[from] SigningConfigError),
+    #[error(
+        "PROCESS_CACHE_KEY has {found} bytes; it needs at least 32: make one with \
+         `openssl rand -base64 32` and give every instance that shares the cache the same"
+    )]
+    ProcessCacheKeyTooShort { found: usize },
     #[error("{name} only works in mock mode (USE_MOCK_DATA=true); remove it, or turn mock mode on")]
     MockOnly { name: &'static str },
     #[error(
@@ -258,6 +267,7 @@ impl Config {
             grounding,
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
+            process_cache: process_cache::read(get)?,
         })
     }
 }
