@@ -10,6 +10,7 @@ mod invisible;
 mod persistence;
 mod privacy;
 mod process;
+mod process_cache;
 mod protocol;
 mod proxy;
 mod raw;
