@@ -64,14 +64,17 @@ pub(super) fn list_v2(state: &State, keys: &FakeKeys, request: &Request, bucket:
             );
         }
     };
+    // Names within a listing are relative to the prefix's folder (up to its last '/'): a prefix
+    // without a trailing slash is a plain name prefix there (A28).
+    let folder_of_prefix = &prefix[..prefix.rfind('/').map_or(0, |i| i + 1)];
     let mut entries: Vec<Entry<'_>> = Vec::new();
     for (name, object) in objects.range(prefix.to_owned()..) {
-        let Some(rest) = name.strip_prefix(prefix) else {
+        if !name.starts_with(prefix) {
             break;
-        };
-        match rest.split_once('/') {
+        }
+        match name[folder_of_prefix.len()..].split_once('/') {
             Some((folder, _)) if delimited => {
-                let folder = format!("{prefix}{folder}/");
+                let folder = format!("{folder_of_prefix}{folder}/");
                 if !entries.iter().any(|e| e.name() == folder) {
                     entries.push(Entry::Folder(folder));
                 }
@@ -86,9 +89,9 @@ pub(super) fn list_v2(state: &State, keys: &FakeKeys, request: &Request, bucket:
     let (mut folders, mut listed) = (Vec::new(), Vec::new());
     for entry in &entries {
         match entry {
-            Entry::Folder(name) => folders.push(folder(prefix, name)),
+            Entry::Folder(name) => folders.push(folder(folder_of_prefix, name)),
             Entry::Object(name, object) => {
-                listed.push(object_entry(prefix, name, object, delimited))
+                listed.push(object_entry(folder_of_prefix, name, object, delimited));
             }
         }
     }
