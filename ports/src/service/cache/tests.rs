@@ -12,10 +12,13 @@ use crate::records::RecordEntry;
 use crate::service::{PersonaService, ProcessOptions};
 use crate::store::{MockPersonaStore, StoreError};
 
+/// A record's bytes and when they were written, by kind and key.
+type Map = BTreeMap<(RecordKind, RecordKey), (Vec<u8>, DateTime<Utc>)>;
+
 /// Records in a map; `broken` refuses every call, as a store that is down.
 #[derive(Debug, Default)]
 struct Records {
-    map: Mutex<BTreeMap<(RecordKind, RecordKey), (Vec<u8>, DateTime<Utc>)>>,
+    map: Mutex<Map>,
     broken: bool,
 }
 

@@ -152,6 +152,9 @@ async fn other_material_misses() {
     assert_eq!(calls(&model).await, 3);
 }
 
+/// What a case calls its instance, the instance's variables, and whether it hits.
+type Instance<'a> = (&'a str, Vec<(&'a str, &'a str)>, bool);
+
 /// Instances over one folder with one key share the cache; a change of model or grounding mode
 /// is a miss; another key never reads the entries.
 #[tokio::test]
@@ -164,7 +167,7 @@ async fn instances_share_entries_and_every_key_part_counts() {
     assert_eq!(usage(&first.process(&[MAYA], &[]).await)["cached"], false);
     first.stop().await;
 
-    let cases: [(&str, Vec<(&str, &str)>, bool); 5] = [
+    let cases: [Instance<'_>; 5] = [
         ("another instance, same settings", over(&base, &key), true),
         (
             "another model",
