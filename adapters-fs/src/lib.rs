@@ -36,7 +36,7 @@ pub struct FsStore {
 
 impl FsStore {
     /// Opens the store in `dir`, creating the folder when missing and removing temporary files
-    /// that a crash left behind more than an hour ago.
+    /// that a crash left behind more than an hour ago (in the record kinds' folders too).
     ///
     /// # Errors
     ///
@@ -45,6 +45,13 @@ impl FsStore {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
         remove_stale_temp_files(&dir)?;
+        // The record kinds' folders too: a put leaves its temporary file there.
+        for kind in persona_ports::RecordKind::ALL {
+            let folder = dir.join(kind.prefix());
+            if folder.is_dir() {
+                remove_stale_temp_files(&folder)?;
+            }
+        }
         Ok(Self {
             dir,
             max_document_bytes: MAX_DOCUMENT_BYTES,
