@@ -9,6 +9,8 @@
 //! - saves of different ids never touch each other's files.
 //!
 //! The folder is synced after the link, so a create that returned `Ok` survives a power cut.
+//!
+//! The same store keeps jobs and the process cache (`records`), each kind in its own folder.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -34,7 +36,7 @@ pub struct FsStore {
 
 impl FsStore {
     /// Opens the store in `dir`, creating the folder when missing and removing temporary files
-    /// that a crash left behind more than an hour ago.
+    /// that a crash left behind more than an hour ago (in the record kinds' folders too).
     ///
     /// # Errors
     ///
@@ -43,6 +45,13 @@ impl FsStore {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
         remove_stale_temp_files(&dir)?;
+        // The record kinds' folders too: a put leaves its temporary file there.
+        for kind in persona_ports::RecordKind::ALL {
+            let folder = dir.join(kind.prefix());
+            if folder.is_dir() {
+                remove_stale_temp_files(&folder)?;
+            }
+        }
         Ok(Self {
             dir,
             max_document_bytes: MAX_DOCUMENT_BYTES,
@@ -167,6 +176,8 @@ fn io_error(e: &io::Error) -> StoreError {
         reason: format!("file store I/O failed ({:?})", e.kind()),
     }
 }
+
+mod records;
 
 #[cfg(test)]
 mod tests;

@@ -276,6 +276,20 @@ impl PersonaExtractor for OpenAiExtractor {
         NAME
     }
 
+    /// The endpoint and model (the same name may be another model elsewhere), the schema
+    /// dialect, the sampling and the completion budget: what decides the answer besides the
+    /// prompt, whose version the cache keys on itself.
+    fn fingerprint(&self) -> String {
+        format!(
+            "{NAME}|{}|{}|{:?}|{:?}|{}",
+            self.transport.endpoint.as_str(),
+            self.model,
+            self.dialect,
+            self.sampling,
+            self.max_tokens
+        )
+    }
+
     #[tracing::instrument(skip_all, fields(model = %self.model, blocks = bundle.text_blocks().len()))]
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
         let deadline = Instant::now() + self.deadline;

@@ -18,8 +18,10 @@
 //! - `connect`: the settings and the bucket bootstrap.
 //! - `wire`: bucket shapes and the one mapping from an answer to a fault.
 //! - `retry`: the backoff schedule inside a per-operation deadline.
+//! - `records`: jobs and the process cache (`RecordStore`), each kind under its own prefix.
 
 mod connect;
+mod records;
 mod retry;
 mod wire;
 
@@ -190,7 +192,11 @@ impl SupabaseStore {
 
     /// The port error for a fault, logging what an operator needs to fix a permanent one.
     fn store_error(&self, fault: Fault, id: &PersonaId, size: u64) -> StoreError {
-        let fault = fault.without_id(id);
+        self.fault_error(fault.without_id(id), size)
+    }
+
+    /// The port error for a fault whose message names nothing a log may not show.
+    fn fault_error(&self, fault: Fault, size: u64) -> StoreError {
         match fault.kind {
             FaultKind::NoSuchKey => StoreError::NotFound,
             FaultKind::KeyAlreadyExists => StoreError::AlreadyExists,

@@ -11,11 +11,12 @@ pub enum CorsPolicy {
     Origins(Vec<String>),
 }
 
-/// Request headers a browser may send on a cross-origin call.
-const ALLOWED_HEADERS: &str = "content-type, x-request-id";
+/// Request headers a browser may send on a cross-origin call (`cache-control: no-cache` asks
+/// process-persona for a fresh extraction).
+const ALLOWED_HEADERS: &str = "content-type, x-request-id, cache-control";
 /// The same in mock mode, with the header that names a mock scenario
 /// ([`crate::scenario::HEADER`]): a browser preflights it before sending it.
-const MOCK_ALLOWED_HEADERS: &str = "content-type, x-request-id, x-mock-scenario";
+const MOCK_ALLOWED_HEADERS: &str = "content-type, x-request-id, cache-control, x-mock-scenario";
 /// Response headers a browser script may read.
 const EXPOSED_HEADERS: &str = "x-request-id, retry-after";
 /// How long a browser may cache a preflight answer, in seconds.

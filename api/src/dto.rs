@@ -78,8 +78,22 @@ pub struct UsageData {
     /// their sum).
     #[schemars(range(min = 1))]
     pub chunks: u32,
-    /// Whether the persona came from a cache rather than the model.
+    /// Whether the persona came from the process cache rather than the model: then the tokens
+    /// and attempts here are 0, and `original` says what the first extraction cost.
     pub cached: bool,
+    /// Present when `cached`: the usage of the extraction whose result the cache kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<OriginalUsage>,
+}
+
+/// What the extraction a cached answer came from cost, when it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct OriginalUsage {
+    pub model: String,
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    /// Calls made to the model, retries included.
+    pub attempts: u32,
 }
 
 /// `data` of a save-persona answer.

@@ -5,10 +5,11 @@
 //! [`PersonaService`]: persona_ports::PersonaService
 
 use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona};
-use persona_ports::{Persona, offloaded};
+use persona_ports::{Persona, ProcessOptions, offloaded};
 
 use crate::dto::{
-    GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData,
+    GetData, HealthData, OriginalUsage, ProcessData, ProcessRequest, SaveData, SaveRequest,
+    UsageData,
 };
 use crate::envelope::Answer;
 use crate::error::{ApiError, Part, Refusal};
@@ -62,13 +63,20 @@ impl Api {
         let bundle = self.on_body(request, read_bundle).await?;
         self.mock_scenario(Operation::ProcessPersona, request)
             .await?;
-        let processed = self.service.process(&bundle).await.map_err(|failure| {
-            // A failed extraction still cost attempts and tokens; the request line says so.
-            if let Some(usage) = &failure.usage {
-                log.spent(usage);
-            }
-            failure.error
-        })?;
+        let options = ProcessOptions {
+            fresh: wants_fresh(request),
+        };
+        let processed = self
+            .service
+            .process_observed(&bundle, options, &|_| {})
+            .await
+            .map_err(|failure| {
+                // A failed extraction still cost attempts and tokens; the request line says so.
+                if let Some(usage) = &failure.usage {
+                    log.spent(usage);
+                }
+                failure.error
+            })?;
         log.spent(&processed.usage);
         let mut grounding = processed.grounding;
         self.signatures.sign(&mut grounding, &processed.persona);
@@ -83,6 +91,12 @@ impl Api {
                 attempts: processed.usage.attempts,
                 chunks: processed.chunks,
                 cached: processed.cached,
+                original: processed.original_usage.map(|usage| OriginalUsage {
+                    model: usage.model,
+                    prompt_tokens: usage.prompt_tokens,
+                    completion_tokens: usage.completion_tokens,
+                    attempts: usage.attempts,
+                }),
             },
         }))
     }
@@ -150,4 +164,14 @@ fn read_save(request: &Request) -> Result<(Persona, SourceCounts, Option<Groundi
             .map_err(|v| Refusal::Violations(Part::Grounding, v))?;
     }
     Ok((persona, source, body.grounding))
+}
+
+/// Whether the client asked for a fresh extraction: `Cache-Control: no-cache` (or `max-age=0`,
+/// which means the same) among the request's directives, in any case and any header line.
+fn wants_fresh(request: &Request) -> bool {
+    request
+        .header_values("cache-control")
+        .flat_map(|value| value.split(','))
+        .map(|directive| directive.trim().to_ascii_lowercase())
+        .any(|directive| directive == "no-cache" || directive == "max-age=0")
 }

@@ -178,7 +178,19 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
         .responses(responses.build());
     match operation {
         Operation::ProcessPersona => {
-            builder = builder.request_body(Some(json_body("ProcessRequest")))
+            builder = builder
+                .request_body(Some(json_body("ProcessRequest")))
+                .parameter(
+                    ParameterBuilder::new()
+                        .name("Cache-Control")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "`no-cache` (or `max-age=0`): extract afresh, even when the same \
+                             material was processed before, and keep the new result.",
+                        ))
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                );
         }
         Operation::SavePersona => builder = builder.request_body(Some(json_body("SaveRequest"))),
         Operation::GetPersona => {

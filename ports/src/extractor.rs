@@ -16,6 +16,14 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// A short, stable name for logs and health (`"mock"`, `"openai"`).
     fn name(&self) -> &'static str;
 
+    /// Everything about this extractor that decides what it makes of given material (its
+    /// name, the model and where it is served, the schema dialect, the sampling), written into
+    /// the process cache's key so that a change of any of them is a miss. The default, the name
+    /// alone, is right only for an extractor without such settings.
+    fn fingerprint(&self) -> String {
+        self.name().to_owned()
+    }
+
     /// Extracts a draft persona from `bundle`.
     ///
     /// The draft is raw: the caller applies the domain's rules to it. The same bundle MAY give

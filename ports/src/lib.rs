@@ -21,7 +21,7 @@ pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, 
 pub use id_tag::IdTag;
 pub use offload::{Job, JobDone, Offload, offloaded};
 pub use records::{InvalidRecordKey, RecordEntry, RecordKey, RecordKind, RecordStore};
-pub use service::{PersonaService, ProcessOptions, Processed, Progress};
+pub use service::{PersonaService, ProcessCache, ProcessOptions, Processed, Progress};
 pub use store::{MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
 
 // The domain types every port speaks, re-exported so adapters need one import path.

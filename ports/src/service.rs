@@ -15,6 +15,10 @@ use crate::offload::{Offload, offloaded};
 use crate::records::{NoRecords, RecordStore};
 use crate::store::{PersonaStore, StoreError};
 
+pub mod cache;
+
+pub use cache::ProcessCache;
+
 /// How many fresh ids a save tries when the store says an id is taken. With 126-bit ids a single
 /// collision is already astronomically unlikely; more than one means the store is misbehaving.
 const MAX_ID_ATTEMPTS: u32 = 3;
@@ -31,6 +35,8 @@ pub struct PersonaService {
     offload: Option<Offload>,
     /// Chunks of one long material extracted at once.
     chunk_parallelism: usize,
+    /// Where process results are kept for a repeat; `None`: every processing is fresh.
+    cache: Option<ProcessCache>,
 }
 
 /// The outcome of processing: a checked persona, what the source supports in it, what the rules
@@ -49,6 +55,8 @@ pub struct Processed {
     pub chunks: u32,
     /// Whether the answer came from a cache rather than the extractor.
     pub cached: bool,
+    /// From the cache: what the original extraction cost (`usage` is then 0 tokens).
+    pub original_usage: Option<Usage>,
 }
 
 /// What a client asked of one processing.
@@ -78,6 +86,7 @@ impl PersonaService {
             grounding: GroundingMode::default(),
             offload: None,
             chunk_parallelism: chunked::DEFAULT_CHUNK_PARALLELISM,
+            cache: None,
         }
     }
 
@@ -103,6 +112,19 @@ impl PersonaService {
     pub fn with_records(mut self, records: Arc<dyn RecordStore>) -> Self {
         self.records = records;
         self
+    }
+
+    /// The same service, keeping process results in its records with `cache` and answering a
+    /// repeat of the same material from there.
+    #[must_use]
+    pub fn with_process_cache(mut self, cache: ProcessCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The process cache, when there is one.
+    pub fn process_cache(&self) -> Option<&ProcessCache> {
+        self.cache.as_ref()
     }
 
     /// Where jobs and cached results are kept.
@@ -157,8 +179,41 @@ impl PersonaService {
         options: ProcessOptions,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Processed, ExtractFailure> {
-        // Every processing is fresh until there is a cache to skip.
-        let ProcessOptions { fresh: _ } = options;
+        let Some(cache) = &self.cache else {
+            return self.extract_fresh(bundle, on_progress).await;
+        };
+        // How the material would be cut decides the result too (`none`: it is read whole).
+        let chunking = self
+            .chunk_settings(bundle)
+            .map_or_else(|| "none".to_owned(), |settings| settings.to_string());
+        let key = cache.key(
+            bundle,
+            &self.extractor.fingerprint(),
+            &chunking,
+            self.grounding,
+        );
+        if !options.fresh
+            && let Some(hit) = cache.lookup(self.records.as_ref(), &key).await
+        {
+            on_progress(Progress {
+                chunks_done: 1,
+                chunks_total: 1,
+                completion_tokens: 0,
+            });
+            return Ok(hit);
+        }
+        // Failures are returned before anything is kept: they are never cached.
+        let processed = self.extract_fresh(bundle, on_progress).await?;
+        cache.keep(self.records.as_ref(), &key, &processed).await;
+        Ok(processed)
+    }
+
+    /// Extracts, normalises and grounds `bundle`, with no cache.
+    async fn extract_fresh(
+        &self,
+        bundle: &SourceBundle,
+        on_progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<Processed, ExtractFailure> {
         let extraction = match self.draft(bundle, on_progress).await {
             Ok(extraction) => extraction,
             Err(failure) => {
@@ -214,6 +269,7 @@ impl PersonaService {
             usage: extraction.usage,
             chunks: extraction.chunks,
             cached: false,
+            original_usage: None,
         })
     }
 

@@ -49,16 +49,15 @@ pub enum WiringError {
 pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
-    let (store, bucket) = store(config).await?;
-    let records = records(config);
+    let (store, records, bucket) = store(config).await?;
     Ok(assemble(
         config, offload, extractor, model, store, records, bucket,
     ))
 }
 
 /// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty
-/// in-memory store, whatever the store settings say: for tools that only process and never keep
-/// a persona, such as the evaluation command.
+/// in-memory store, whatever the store settings say, with no process cache: for tools that only
+/// process and never keep a persona, such as the evaluation command.
 ///
 /// # Errors
 ///
@@ -68,8 +67,11 @@ pub fn build_api_in_memory(config: &Config) -> Result<Api, WiringError> {
     let (extractor, model) = extractor(config, &offload)?;
     let store = Arc::new(MemoryStore::new());
     let records = Arc::new(MemoryRecords::new());
+    // An evaluation measures the model: a repeat must ask it again, never read a cached answer.
+    let mut config = config.clone();
+    config.process_cache.enabled = false;
     Ok(assemble(
-        config, offload, extractor, model, store, records, None,
+        &config, offload, extractor, model, store, records, None,
     ))
 }
 
@@ -90,12 +92,16 @@ fn assemble(
         model,
         store = store.name(),
         records = records.name(),
+        process_cache = config.process_cache.enabled,
         bucket,
         data_dir = (store.name() == "fs").then(|| config.data_dir.display().to_string()),
         "adapters selected"
     );
-    let service = PersonaService::new(extractor, store)
-        .with_records(records)
+    let mut service = PersonaService::new(extractor, store).with_records(records);
+    if let Some(cache) = config.process_cache.cache(config.signing.key.as_ref()) {
+        service = service.with_process_cache(cache);
+    }
+    let service = service
         .with_grounding(config.grounding)
         .with_offload(offload.clone())
         .with_chunk_parallelism(chunk_parallelism(config));
@@ -182,29 +188,32 @@ fn extractor(
     Ok((Arc::new(limited), Some(config.openai.model.clone())))
 }
 
-/// Where jobs and the process cache are kept.
-// TODO(issue 18): beside the personas: the file store's folder, Supabase Storage under its own
-// prefix; in memory for now.
-fn records(_config: &Config) -> Arc<dyn RecordStore> {
-    Arc::new(MemoryRecords::new())
-}
-
-/// The store, and the bucket it writes to (`None` unless Supabase).
-async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>), WiringError> {
+/// The store, where jobs and the process cache are kept (beside the personas: the same memory,
+/// folder or bucket, so every instance and every function shares them), and the bucket it
+/// writes to (`None` unless Supabase).
+async fn store(config: &Config) -> Result<Stores, WiringError> {
     if config.mock_mode && config.mock_store == MockStore::Memory {
-        return Ok((Arc::new(MemoryStore::with_samples()), None));
+        return Ok((
+            Arc::new(MemoryStore::with_samples()),
+            Arc::new(MemoryRecords::new()),
+            None,
+        ));
     }
     if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
-        let store = SupabaseStore::connect(supabase.clone()).await?;
+        let store = Arc::new(SupabaseStore::connect(supabase.clone()).await?);
         let bucket = store.bucket().to_owned();
-        return Ok((Arc::new(store), Some(bucket)));
+        return Ok((store.clone(), store, Some(bucket)));
     }
     let store = FsStore::open(&config.data_dir).map_err(|source| WiringError::DataDir {
         path: config.data_dir.clone(),
         source,
     })?;
-    Ok((Arc::new(store), None))
+    let store = Arc::new(store);
+    Ok((store.clone(), store, None))
 }
+
+/// The persona store, the record store beside it, and the bucket (`None` unless Supabase).
+type Stores = (Arc<dyn PersonaStore>, Arc<dyn RecordStore>, Option<String>);
 
 #[cfg(test)]
 mod tests {

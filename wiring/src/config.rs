@@ -16,7 +16,9 @@ use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
 mod openai_generation;
+mod process_cache;
 pub use openai_generation::Generation;
+pub use process_cache::ProcessCacheConfig;
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 ///
@@ -70,6 +72,8 @@ pub struct Config {
     /// `MOCK_CHUNK_CHARS` (mock mode only): the most characters the mock extractor reads in one
     /// call; unset, any material in one call.
     pub mock_chunk_chars: Option<u32>,
+    /// `PROCESS_CACHE`, `PROCESS_CACHE_TTL` and `PROCESS_CACHE_KEY`.
+    pub process_cache: ProcessCacheConfig,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -170,6 +174,11 @@ pub enum ConfigError {
     },
     #[error(transparent)]
     Signing(#[from] SigningConfigError),
+    #[error(
+        "PROCESS_CACHE_KEY has {found} bytes; it needs at least 32: make one with \
+         `openssl rand -base64 32` and give every instance that shares the cache the same"
+    )]
+    ProcessCacheKeyTooShort { found: usize },
     #[error("{name} only works in mock mode (USE_MOCK_DATA=true); remove it, or turn mock mode on")]
     MockOnly { name: &'static str },
     #[error(
@@ -262,6 +271,7 @@ impl Config {
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
             mock_chunk_chars: mock::mock_chunk_chars(&get, mock_mode)?,
+            process_cache: process_cache::read(get)?,
         })
     }
 }

@@ -61,6 +61,10 @@ impl PersonaExtractor for LimitedExtractor {
         self.inner.name()
     }
 
+    fn fingerprint(&self) -> String {
+        self.inner.fingerprint()
+    }
+
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
         let _turn = match self.turns.try_acquire() {
             Ok(turn) => turn,

@@ -20,7 +20,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Evidence, Field, Persona, PersonaDraft};
 use crate::limits::{
@@ -37,7 +37,7 @@ pub struct Normalised {
 }
 
 /// Something the rules changed in a draft, for a person reviewing the persona.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     /// JSON pointer of the field, e.g. `/age` or `/traits/3`.
     pub field: String,
@@ -51,7 +51,7 @@ pub struct Warning {
 }
 
 /// One of the values that chunks of the material gave for the same field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConflictingValue {
     /// The value as text (an age as its digits).
     pub value: String,
@@ -60,7 +60,7 @@ pub struct ConflictingValue {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WarningCode {
     /// The source names nobody; the persona is called "Unnamed persona".

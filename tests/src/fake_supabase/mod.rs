@@ -13,7 +13,8 @@
 //! proxy's plain 404): `GET /status`, `GET /health`, `GET|POST /bucket`,
 //! `GET|PUT|DELETE /bucket/{id}`, `POST /bucket/{id}/empty`, `POST|PUT|DELETE /object/{bucket}/{key}`,
 //! `GET|HEAD /object[/authenticated|/public]/{bucket}/{key}` (with `If-None-Match`, `Range` and
-//! `?download=`) and `GET /object/info[/authenticated]/{bucket}/{key}`. Lists, bulk delete,
+//! `?download=`) and `GET /object/info[/authenticated]/{bucket}/{key}` and `POST /object/list-v2/{bucket}` (part 2 of
+//! the transcript, `TRANSCRIPT-2.md`). List v1, bulk delete,
 //! copy/move, signed URLs, multipart and chunked uploads answer 501: nothing here uses them.
 //!
 //! Behaviour kept from the transcript: errors are HTTP 400 with the real status as a string in
@@ -30,6 +31,7 @@
 
 mod buckets;
 mod http;
+mod lists;
 mod objects;
 mod storage;
 

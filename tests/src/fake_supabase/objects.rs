@@ -20,6 +20,11 @@ pub(super) fn object_route(
     let method = request.method.as_str();
     let head = method == "HEAD";
     let reads = matches!(method, "GET" | "HEAD");
+    if let Some(bucket) = rest.strip_prefix("list-v2/")
+        && method == "POST"
+    {
+        return super::lists::list_v2(state, keys, request, &decode(bucket)).into();
+    }
     if ["list/", "list-v2/", "sign/", "upload/"]
         .iter()
         .any(|p| rest.starts_with(p))

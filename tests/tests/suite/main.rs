@@ -8,4 +8,5 @@ mod faults;
 mod llmock;
 mod openai;
 mod parity;
+mod records;
 mod supabase;

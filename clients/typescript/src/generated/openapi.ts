@@ -267,6 +267,19 @@ export interface components {
         };
         /** @description An OpenAPI 3.1 document. */
         OpenApiDocument: Record<string, never>;
+        /** @description What the extraction a cached answer came from cost, when it ran. */
+        OriginalUsage: {
+            model: string;
+            /** Format: uint32 */
+            prompt_tokens: number;
+            /** Format: uint32 */
+            completion_tokens: number;
+            /**
+             * Format: uint32
+             * @description Calls made to the model, retries included.
+             */
+            attempts: number;
+        };
         /**
          * Persona
          * @description A persona: every text trimmed and within its limit, every list free of repeats and within its
@@ -502,8 +515,13 @@ export interface components {
              *     their sum).
              */
             chunks: number;
-            /** @description Whether the persona came from a cache rather than the model. */
+            /**
+             * @description Whether the persona came from the process cache rather than the model: then the tokens
+             *     and attempts here are 0, and `original` says what the first extraction cost.
+             */
             cached: boolean;
+            /** @description Present when `cached`: the usage of the extraction whose result the cache kept. */
+            original?: components["schemas"]["OriginalUsage"] | null;
         };
         /** @description Something the rules changed in a draft, for a person reviewing the persona. */
         Warning: {
@@ -625,7 +643,10 @@ export interface operations {
     "process-persona": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `no-cache` (or `max-age=0`): extract afresh, even when the same material was processed before, and keep the new result. */
+                "Cache-Control"?: string;
+            };
             path?: never;
             cookie?: never;
         };

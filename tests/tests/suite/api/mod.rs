@@ -11,6 +11,7 @@ pub(crate) mod long_material;
 mod persistence;
 mod privacy;
 mod process;
+mod process_cache;
 mod protocol;
 mod proxy;
 mod raw;

@@ -104,9 +104,19 @@ pub fn calls() -> Vec<Call> {
         ),
         Call::new("400: wrong shape", "POST", "process-persona")
             .json(&json!({ "textBlocks": "not a list", "extra": true })),
+        // Fresh by request, so every run through a door extracts here whatever an earlier run
+        // kept; the repeat after it is then answered from the cache on every door.
         Call::new("process in mock mode", "POST", "process-persona")
             .header("origin", ORIGIN)
+            .header("cache-control", "no-cache")
             .json(&json!({ "textBlocks": [MAYA], "links": ["https://example.com/maya"] })),
+        Call::new(
+            "process again: answered from the cache",
+            "POST",
+            "process-persona",
+        )
+        .header("origin", ORIGIN)
+        .json(&json!({ "textBlocks": [MAYA], "links": ["https://example.com/maya"] })),
         Call::new(
             "400: a persona that breaks the rules",
             "POST",

@@ -146,6 +146,7 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("400: bad links, with details", 400, "INVALID_REQUEST"),
         ("400: wrong shape", 400, "INVALID_REQUEST"),
         ("process in mock mode", 200, ""),
+        ("process again: answered from the cache", 200, ""),
         (
             "400: a persona that breaks the rules",
             400,
@@ -200,6 +201,18 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
     ];
     assert_eq!(got, expected);
     assert_eq!(calls().len() + 2, seen.len());
+    let usage = |what: &str| {
+        let (_, s) = seen.iter().find(|(w, _)| w == what).expect("the case ran");
+        s.body["data"]["usage"].clone()
+    };
+    let (fresh, again) = (
+        usage("process in mock mode"),
+        usage("process again: answered from the cache"),
+    );
+    assert_eq!(fresh["cached"], false);
+    assert_eq!(again["cached"], true);
+    assert_eq!(again["attempts"], 0);
+    assert_eq!(again["original"]["attempts"], fresh["attempts"]);
     let (_, got) = seen.last().expect("the round trip ran");
     assert_eq!(
         got.headers

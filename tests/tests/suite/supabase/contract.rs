@@ -58,7 +58,7 @@ async fn over_real_project(limit: Option<u64>) -> Made {
     })
 }
 
-fn real_settings() -> Result<SupabaseSettings, String> {
+pub(super) fn real_settings() -> Result<SupabaseSettings, String> {
     let (Ok(url), Ok(key)) = (
         std::env::var("SUPABASE_TEST_URL"),
         std::env::var("SUPABASE_TEST_SERVICE_ROLE_KEY"),

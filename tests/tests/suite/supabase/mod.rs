@@ -5,6 +5,7 @@
 
 mod contract;
 mod faults;
+mod records;
 mod replay;
 mod server;
 mod store;

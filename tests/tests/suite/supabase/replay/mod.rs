@@ -15,6 +15,7 @@
 mod exchange;
 mod normalise;
 mod parse;
+mod part2;
 
 use std::collections::{BTreeSet, HashMap};
 

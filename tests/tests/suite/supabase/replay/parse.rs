@@ -9,6 +9,11 @@ pub(super) struct Case {
     pub(super) target: String,
     pub(super) headers: Vec<(String, String)>,
     pub(super) request_length: Option<usize>,
+    /// The request body when the transcript shows it (part 2: `> ` lines after the blank one).
+    pub(super) request_body: Option<String>,
+    /// Compare answers as JSON values rather than as text (part 2 prints arrays one entry per
+    /// line).
+    pub(super) json_bodies: bool,
     pub(super) status: u16,
     pub(super) response_headers: Vec<(String, String)>,
     pub(super) body: Recorded,
@@ -71,9 +76,14 @@ pub(super) fn parse(transcript: &str) -> Vec<Case> {
         } else if let Some(request) = line.strip_prefix('>') {
             let request = request.trim();
             if request.is_empty() {
+                if !case.method.is_empty() {
+                    case.request_body.get_or_insert_with(String::new);
+                }
                 continue;
             }
-            if case.method.is_empty() {
+            if let Some(body) = case.request_body.as_mut() {
+                body.push_str(request);
+            } else if case.method.is_empty() {
                 let mut parts = request.split(' ');
                 case.method = parts.next().unwrap_or_default().to_owned();
                 case.target = parts.next().unwrap_or_default().to_owned();
