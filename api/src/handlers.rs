@@ -5,7 +5,7 @@
 //! [`PersonaService`]: persona_ports::PersonaService
 
 use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona};
-use persona_ports::{Persona, offloaded};
+use persona_ports::{Persona, Processed, offloaded};
 
 use crate::dto::{
     GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest, UsageData,
@@ -13,7 +13,7 @@ use crate::dto::{
 use crate::envelope::Answer;
 use crate::error::{ApiError, Part, Refusal};
 use crate::pipeline::Outcome;
-use crate::{Api, Operation, Request, body, openapi};
+use crate::{Api, Operation, Request, body, jobs, openapi};
 
 impl Api {
     /// The handler of `operation`, once the route, method and rate limit have passed.
@@ -36,6 +36,7 @@ impl Api {
                 log.adapter = Some(self.service.store_name());
                 self.get(request).await
             }
+            Operation::GetJob => self.get_job(request, log).await,
             Operation::Health => Ok(self.health()),
             Operation::OpenApi => Ok(Answer::Document(&openapi::DOCUMENT)),
             Operation::PersonaSchema => Ok(Answer::Document(&openapi::PERSONA_SCHEMA)),
@@ -60,6 +61,10 @@ impl Api {
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
         let bundle = self.on_body(request, read_bundle).await?;
+        if self.runs_jobs() && jobs::prefers_async(request) {
+            log.adapter = Some(self.service.records().name());
+            return self.submit_job(request, &bundle, &log.request_id).await;
+        }
         self.mock_scenario(Operation::ProcessPersona, request)
             .await?;
         let processed = self.service.process(&bundle).await.map_err(|failure| {
@@ -70,9 +75,15 @@ impl Api {
             failure.error
         })?;
         log.spent(&processed.usage);
+        Ok(Answer::ok(&self.process_data(processed)))
+    }
+
+    /// What a process-persona answer (or a job that succeeded) carries: the persona with its
+    /// grounding signed.
+    pub(crate) fn process_data(&self, processed: Processed) -> ProcessData {
         let mut grounding = processed.grounding;
         self.signatures.sign(&mut grounding, &processed.persona);
-        Ok(Answer::ok(&ProcessData {
+        ProcessData {
             persona: processed.persona,
             warnings: processed.warnings,
             grounding,
@@ -83,7 +94,7 @@ impl Api {
                 attempts: processed.usage.attempts,
                 cached: processed.cached,
             },
-        }))
+        }
     }
 
     async fn save(&self, request: &Request) -> Result<Answer, ApiError> {

@@ -7,6 +7,8 @@ pub enum Operation {
     ProcessPersona,
     SavePersona,
     GetPersona,
+    /// A background job's state, at `/api/get-job?id=`.
+    GetJob,
     Health,
     /// The OpenAPI document, at `/api/openapi.json`.
     OpenApi,
@@ -15,10 +17,11 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::ProcessPersona,
         Self::SavePersona,
         Self::GetPersona,
+        Self::GetJob,
         Self::Health,
         Self::OpenApi,
         Self::PersonaSchema,
@@ -30,6 +33,7 @@ impl Operation {
             Self::ProcessPersona => "process-persona",
             Self::SavePersona => "save-persona",
             Self::GetPersona => "get-persona",
+            Self::GetJob => "get-job",
             Self::Health => "health",
             Self::OpenApi => "openapi",
             Self::PersonaSchema => "persona-schema",
@@ -40,7 +44,11 @@ impl Operation {
     pub fn method(self) -> &'static str {
         match self {
             Self::ProcessPersona | Self::SavePersona => "POST",
-            Self::GetPersona | Self::Health | Self::OpenApi | Self::PersonaSchema => "GET",
+            Self::GetPersona
+            | Self::GetJob
+            | Self::Health
+            | Self::OpenApi
+            | Self::PersonaSchema => "GET",
         }
     }
 
@@ -50,6 +58,7 @@ impl Operation {
             Self::ProcessPersona => "/api/process-persona",
             Self::SavePersona => "/api/save-persona",
             Self::GetPersona => "/api/get-persona",
+            Self::GetJob => "/api/get-job",
             Self::Health => "/api/health",
             Self::OpenApi => "/api/openapi.json",
             Self::PersonaSchema => "/api/schema/persona.json",

@@ -133,6 +133,9 @@ pub struct JobMaterial {
     pub links: Vec<String>,
     /// `Cache-Control: no-cache` on the submission.
     pub fresh: bool,
+    /// Mock mode's `x-mock-scenario` of the submission, played when the job runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 impl JobMaterial {
@@ -148,6 +151,7 @@ impl fmt::Debug for JobMaterial {
             .field("text_blocks", &self.text_blocks.len())
             .field("links", &self.links.len())
             .field("fresh", &self.fresh)
+            .field("scenario", &self.scenario)
             .finish()
     }
 }
@@ -414,6 +418,15 @@ impl Jobs {
         };
         self.end(record, Some(progress), outcome).await?;
         Ok(true)
+    }
+
+    /// Removes the job under `id` (one that could not be handed to a worker).
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub async fn discard(&self, id: &JobId) -> Result<(), StoreError> {
+        self.records.delete(RecordKind::Job, &id.key()).await
     }
 
     /// Ends a job no worker will finish (its worker is gone and it has no runs left) as failed

@@ -14,6 +14,7 @@ fn material() -> JobMaterial {
         text_blocks: vec!["My name is Ada. I live in Lisbon.".into()],
         links: vec!["https://example.com/ada".into()],
         fresh: true,
+        scenario: None,
     }
 }
 

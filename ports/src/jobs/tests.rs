@@ -35,6 +35,7 @@ fn debug_output_never_shows_an_id_or_the_material() {
         text_blocks: vec!["My secret name is Ada".into()],
         links: vec![],
         fresh: false,
+        scenario: None,
     };
     let shown = format!("{material:?}");
     assert!(
