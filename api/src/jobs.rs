@@ -76,7 +76,12 @@ impl JobRunner {
         Self(Arc::new(submit))
     }
 
-    async fn submit(&self, work: JobWork) -> Result<(), RunnerBusy> {
+    /// Hands `work` over, or says at once that it cannot.
+    ///
+    /// # Errors
+    ///
+    /// [`RunnerBusy`] when the runner takes no more jobs now.
+    pub async fn submit(&self, work: JobWork) -> Result<(), RunnerBusy> {
         (self.0)(work).await
     }
 }

@@ -15,7 +15,9 @@ use thiserror::Error;
 use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
+mod jobs;
 mod openai_generation;
+pub use jobs::JobSettings;
 pub use openai_generation::Generation;
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
@@ -67,6 +69,8 @@ pub struct Config {
     pub signing: SigningConfig,
     /// `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS` (mock mode only; none by default).
     pub mock_faults: MockFaults,
+    /// `JOB_TTL`, `JOB_STALE_AFTER_MS`, `JOB_MAX_RUNS`, `JOB_WORKERS`, `JOB_QUEUE`.
+    pub jobs: JobSettings,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -258,6 +262,7 @@ impl Config {
             grounding,
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
+            jobs: jobs::job_settings(get)?,
         })
     }
 }

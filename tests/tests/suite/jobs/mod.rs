@@ -1,4 +1,5 @@
-//! Background jobs: the job use cases over every record store (`contract`), and jobs end to end
-//! through the server (`http`).
+//! Background jobs: the job use cases over every record store (`contract`), jobs end to end
+//! through the server (`http`), and a worker killed mid-job (`restart`).
 
 mod contract;
+mod http;
