@@ -213,7 +213,11 @@ impl Api {
             }
         };
         let mut resumed = 0;
-        for record in open {
+        // A running job with a fresh heartbeat may be another instance's: left to its worker.
+        let free = open.into_iter().filter(|record| {
+            record.status == persona_ports::JobStatus::Queued || self.jobs.jobs.is_stale(record)
+        });
+        for record in free {
             if self
                 .recover(record)
                 .await
