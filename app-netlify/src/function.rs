@@ -46,7 +46,7 @@ const NETLIFY_DEFAULTS: [(&str, &str); 3] = [
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error(
-        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona, health, openapi and persona-schema"
+        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona, get-job, health, openapi and persona-schema"
     )]
     UnknownFunction(String),
     #[error("configuration error: {0}")]
@@ -76,6 +76,8 @@ pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Con
         })
     })?;
     config.mock_store = MockStore::Files;
+    // A function is frozen once it has answered: a job queued on its own pool would never run.
+    config.jobs.pool = false;
     if config.request_deadline > MAX_REQUEST_DEADLINE {
         return Err(ConfigError::OverPlatformLimit {
             request_ms: config.request_deadline.as_millis(),
