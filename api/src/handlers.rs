@@ -37,6 +37,10 @@ impl Api {
                 self.get(request).await
             }
             Operation::GetJob => self.get_job(request, log).await,
+            Operation::RunJob => {
+                log.adapter = Some(self.service.records().name());
+                self.run_job_request(request).await
+            }
             Operation::Health => Ok(self.health()),
             Operation::OpenApi => Ok(Answer::Document(&openapi::DOCUMENT)),
             Operation::PersonaSchema => Ok(Answer::Document(&openapi::PERSONA_SCHEMA)),
@@ -125,7 +129,11 @@ impl Api {
 
     /// `read(request)`, through the offload when there is one (with a copy of the request, as
     /// the job may outlive this task when the deadline passes).
-    async fn on_body<T: Send + 'static>(&self, request: &Request, read: fn(&Request) -> T) -> T {
+    pub(crate) async fn on_body<T: Send + 'static>(
+        &self,
+        request: &Request,
+        read: fn(&Request) -> T,
+    ) -> T {
         match &self.offload {
             None => read(request),
             Some(offload) => {

@@ -23,7 +23,7 @@ use persona_ports::{
 };
 use tracing::{Instrument, info_span, warn};
 
-pub use dto::{JobData, JobView};
+pub use dto::{JobData, JobView, RunJobRequest};
 
 use crate::envelope::{Answer, error_body};
 use crate::error::{ApiError, Refusal};
@@ -57,23 +57,43 @@ pub struct RunnerBusy {
 /// Where jobs run, injected by the composition root: it takes a job, or says at once that it
 /// cannot ([`RunnerBusy`]). The server's is a bounded worker pool with a bounded queue.
 #[derive(Clone)]
-#[allow(clippy::type_complexity)]
-pub struct JobRunner(
-    Arc<
-        dyn Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>>
-            + Send
-            + Sync,
-    >,
-);
+pub struct JobRunner {
+    submit: Submit,
+    /// Whether jobs run in this process (a pool) rather than elsewhere (a background function).
+    here: bool,
+}
+
+/// What a [`JobRunner`] does with a job.
+type Submit = Arc<
+    dyn Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>> + Send + Sync,
+>;
 
 impl JobRunner {
+    /// A runner that runs each job's future in this process (the server's worker pool).
     pub fn new(
         submit: impl Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>>
         + Send
         + Sync
         + 'static,
     ) -> Self {
-        Self(Arc::new(submit))
+        Self {
+            submit: Arc::new(submit),
+            here: true,
+        }
+    }
+
+    /// A runner that sends each job's id elsewhere (a Netlify background function, which calls
+    /// process-persona-background) and drops its future.
+    pub fn elsewhere(
+        submit: impl Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        Self {
+            submit: Arc::new(submit),
+            here: false,
+        }
     }
 
     /// Hands `work` over, or says at once that it cannot.
@@ -82,13 +102,15 @@ impl JobRunner {
     ///
     /// [`RunnerBusy`] when the runner takes no more jobs now.
     pub async fn submit(&self, work: JobWork) -> Result<(), RunnerBusy> {
-        (self.0)(work).await
+        (self.submit)(work).await
     }
 }
 
 impl fmt::Debug for JobRunner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JobRunner")
+        f.debug_struct("JobRunner")
+            .field("here", &self.here)
+            .finish_non_exhaustive()
     }
 }
 
@@ -260,6 +282,26 @@ impl Api {
         Ok(Answer::accepted(
             &JobData::from(record.clone()),
             format!("{}?id={}", Operation::GetJob.path(), record.id.as_str()),
+        ))
+    }
+
+    /// `POST /api/process-persona-background` with `{"id"}`: the job runs, on this process's
+    /// pool when it has one (answered at once), else right here, to its end (a Netlify
+    /// background function, whose answer nobody reads). 202 with the job as it then is.
+    pub(crate) async fn run_job_request(&self, request: &Request) -> Result<Answer, ApiError> {
+        let body: dto::RunJobRequest = self.on_body(request, crate::body::read).await?;
+        let id = JobId::parse(&body.id).map_err(|_| Refusal::BadJobId)?;
+        match &self.jobs.runner {
+            Some(runner) if runner.here => {
+                // A pool that is full leaves the job queued: a later read or restart resumes it.
+                let _ = self.hand_over(&id).await;
+            }
+            _ => self.run_job(&id).await,
+        }
+        let record = self.jobs.jobs.find(&id).await?.ok_or(Refusal::NoSuchJob)?;
+        Ok(Answer::accepted(
+            &JobData::from(record),
+            format!("{}?id={}", Operation::GetJob.path(), id.as_str()),
         ))
     }
 

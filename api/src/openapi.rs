@@ -141,6 +141,13 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 "JobResponse",
                 &[400, 404, 405, 429, 500, 502, 503, 504],
             ),
+            Operation::RunJob => (
+                "Run a queued job to its end (the Netlify background function; the server hands \
+                 it to its worker pool)",
+                "202",
+                "JobResponse",
+                &[400, 404, 405, 408, 413, 415, 429, 500, 502, 503, 504],
+            ),
             Operation::Health => (
                 "Which adapters answer, and whether the service is up",
                 "200",
@@ -205,6 +212,7 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 )
         }
         Operation::SavePersona => builder = builder.request_body(Some(json_body("SaveRequest"))),
+        Operation::RunJob => builder = builder.request_body(Some(json_body("RunJobRequest"))),
         Operation::GetPersona => {
             builder = builder.parameter(
                 ParameterBuilder::new()

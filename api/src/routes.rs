@@ -9,6 +9,9 @@ pub enum Operation {
     GetPersona,
     /// A background job's state, at `/api/get-job?id=`.
     GetJob,
+    /// Runs a queued job to its end: the Netlify background function `process-persona-background`
+    /// (the server hands the job to its pool).
+    RunJob,
     Health,
     /// The OpenAPI document, at `/api/openapi.json`.
     OpenApi,
@@ -17,11 +20,12 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::ProcessPersona,
         Self::SavePersona,
         Self::GetPersona,
         Self::GetJob,
+        Self::RunJob,
         Self::Health,
         Self::OpenApi,
         Self::PersonaSchema,
@@ -34,6 +38,7 @@ impl Operation {
             Self::SavePersona => "save-persona",
             Self::GetPersona => "get-persona",
             Self::GetJob => "get-job",
+            Self::RunJob => "process-persona-background",
             Self::Health => "health",
             Self::OpenApi => "openapi",
             Self::PersonaSchema => "persona-schema",
@@ -43,7 +48,7 @@ impl Operation {
     /// The one method the operation answers (besides `OPTIONS`).
     pub fn method(self) -> &'static str {
         match self {
-            Self::ProcessPersona | Self::SavePersona => "POST",
+            Self::ProcessPersona | Self::SavePersona | Self::RunJob => "POST",
             Self::GetPersona
             | Self::GetJob
             | Self::Health
@@ -59,6 +64,7 @@ impl Operation {
             Self::SavePersona => "/api/save-persona",
             Self::GetPersona => "/api/get-persona",
             Self::GetJob => "/api/get-job",
+            Self::RunJob => "/api/process-persona-background",
             Self::Health => "/api/health",
             Self::OpenApi => "/api/openapi.json",
             Self::PersonaSchema => "/api/schema/persona.json",

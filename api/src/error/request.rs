@@ -92,7 +92,8 @@ impl From<Refusal> for ApiError {
             Refusal::NoRoute => Self::new(
                 ErrorCode::NotFound,
                 "no such route; the API has POST /api/process-persona, POST /api/save-persona, \
-                 GET /api/get-persona?id=ID, GET /api/get-job?id=ID, GET /api/health, GET /api/openapi.json and \
+                 GET /api/get-persona?id=ID, GET /api/get-job?id=ID, \
+                 POST /api/process-persona-background, GET /api/health, GET /api/openapi.json and \
                  GET /api/schema/persona.json",
             ),
             Refusal::Method(op) => {

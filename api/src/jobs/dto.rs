@@ -2,11 +2,30 @@
 
 use chrono::{DateTime, Utc};
 use persona_ports::{JobProgress, JobRecord, JobStatus};
-use serde::Serialize;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::dto::ProcessData;
 use crate::openapi::ErrorBody;
+
+/// `POST /api/process-persona-background`: the job to run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunJobRequest {
+    /// The job's id, as the 202 of process-persona gave it.
+    pub id: String,
+}
+
+static RUN_JOB: LazyLock<jsonschema::Validator> =
+    LazyLock::new(crate::body::validator_for::<RunJobRequest>);
+
+impl crate::body::JsonBody for RunJobRequest {
+    fn validator() -> &'static jsonschema::Validator {
+        &RUN_JOB
+    }
+}
 
 /// `data` of a 202 from process-persona and of get-job.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest};
 use crate::error::{Detail, ErrorCode};
-use crate::jobs::JobData;
+use crate::jobs::{JobData, RunJobRequest};
 
 // The bodies, as schemars sees them. These wrappers exist only to describe the envelope; the
 // API writes it with `json!` in `envelope.rs`, and a test checks every answer against them.
@@ -93,6 +93,7 @@ pub(super) fn schemas() -> Map<String, Value> {
     for (name, schema) in [
         ("ProcessRequest", requests.subschema_for::<ProcessRequest>()),
         ("SaveRequest", requests.subschema_for::<SaveRequest>()),
+        ("RunJobRequest", requests.subschema_for::<RunJobRequest>()),
     ] {
         let mut schema = schema.to_value();
         if name == "SaveRequest" {

@@ -8,7 +8,7 @@ use persona_ports::JobPolicy;
 use super::{ConfigError, millis, number};
 
 /// Background jobs' settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSettings {
     /// `JOB_TTL` (seconds, default 86,400: 24 h), `JOB_STALE_AFTER_MS` (default 60,000: a job
     /// not over, unwritten this long, has lost its worker) and `JOB_MAX_RUNS` (default 2: how
@@ -24,6 +24,9 @@ pub struct JobSettings {
     /// front door decides (a server does; a Netlify function, frozen once it answers, hands
     /// jobs to a background function instead).
     pub pool: bool,
+    /// Where jobs are handed when not to a pool: the Netlify background function's URL. Not
+    /// read here: the Netlify door derives it from `DEPLOY_URL` or `URL`.
+    pub background: Option<String>,
 }
 
 impl Default for JobSettings {
@@ -33,6 +36,7 @@ impl Default for JobSettings {
             workers: 2,
             queue: 100,
             pool: true,
+            background: None,
         }
     }
 }
@@ -64,6 +68,7 @@ pub(super) fn job_settings(
         workers: number(get, "JOB_WORKERS", default.workers, 1, 1_000)?,
         queue: number(get, "JOB_QUEUE", default.queue, 1, 100_000)?,
         pool: default.pool,
+        background: None,
     })
 }
 

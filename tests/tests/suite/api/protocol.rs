@@ -45,9 +45,22 @@ async fn head_of_every_get_route_answers_as_the_get_without_a_body() {
     let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
     let saved = app.save(&json!({ "name": "Ada Lovelace" })).await;
     let id = saved.body["data"]["id"].as_str().expect("an id").to_owned();
+    let job = app
+        .send(
+            app.client
+                .post(app.url(Operation::ProcessPersona.path()))
+                .header("prefer", "respond-async")
+                .json(&json!({ "textBlocks": ["My name is Ada."] })),
+        )
+        .await;
+    let job = job.body["data"]["job"]["id"]
+        .as_str()
+        .expect("a job id")
+        .to_owned();
     for op in Operation::ALL.into_iter().filter(|op| op.method() == "GET") {
         let url = match op {
             Operation::GetPersona => format!("{}?id={id}", app.url(op.path())),
+            Operation::GetJob => job_url.clone(),
             _ => app.url(op.path()),
         };
         let get = app.client.get(&url).send().await.expect("GET");
