@@ -195,3 +195,39 @@ async fn past_the_workers_and_the_queue_a_submission_is_503_with_retry_after() {
     assert_eq!(refused.header("retry-after"), Some("5"));
     assert_eq!(refused.body["error"]["retryable"], true);
 }
+
+#[tokio::test]
+async fn process_persona_background_takes_a_job_by_id_and_refuses_a_bad_one() {
+    let app = spawn_app(&MOCK).await;
+    let accepted = submit(&app, &material(), &[]).await;
+    let id = accepted.body["data"]["job"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Asking again for a job already taken changes nothing: it is run once.
+    let again = app
+        .post_json("/api/process-persona-background", &json!({ "id": id }))
+        .await;
+    assert_eq!(again.status, 202, "{:?}", again.body);
+    assert_eq!(again.body["data"]["job"]["id"], id.as_str());
+    let (_, done) = follow(&app, &format!("/api/get-job?id={id}")).await;
+    assert_eq!(done.body["data"]["job"]["status"], "succeeded");
+    let bad = app
+        .post_json("/api/process-persona-background", &json!({ "id": "nope" }))
+        .await;
+    assert_eq!((bad.status, bad.code()), (400, "INVALID_ID"));
+    let unknown = app
+        .post_json(
+            "/api/process-persona-background",
+            &json!({ "id": "AAAAAAAAAAAAAAAAAAAAAAAA" }),
+        )
+        .await;
+    assert_eq!((unknown.status, unknown.code()), (404, "NOT_FOUND"));
+    let extra = app
+        .post_json(
+            "/api/process-persona-background",
+            &json!({ "id": id, "x": 1 }),
+        )
+        .await;
+    assert_eq!(extra.status, 400);
+}
