@@ -8,12 +8,10 @@
 //! server ignore a preference) and the answer is synchronous, without `Preference-Applied`.
 
 mod dto;
+mod runner;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +22,7 @@ use persona_ports::{
 use tracing::{Instrument, info_span, warn};
 
 pub use dto::{JobData, JobView, RunJobRequest};
+pub use runner::{JobRunner, JobWork, RunnerBusy};
 
 use crate::envelope::{Answer, error_body};
 use crate::error::{ApiError, Refusal};
@@ -31,88 +30,8 @@ use crate::pipeline::{Outcome, race};
 use crate::scenario::{HEADER as SCENARIO_HEADER, Scenario};
 use crate::{Api, Operation, Request};
 
-/// A job handed to a [`JobRunner`]: its id, and the future that runs it here
-/// ([`Api::run_job`]); a runner that runs jobs elsewhere (a background function) sends the id
-/// and drops the future.
-pub struct JobWork {
-    pub id: JobId,
-    pub run: Pin<Box<dyn Future<Output = ()> + Send>>,
-}
-
-impl fmt::Debug for JobWork {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JobWork")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A runner refused a job: its queue is full (or the background function could not be
-/// reached); try again after `retry_after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunnerBusy {
-    pub retry_after: Duration,
-}
-
-/// Where jobs run, injected by the composition root: it takes a job, or says at once that it
-/// cannot ([`RunnerBusy`]). The server's is a bounded worker pool with a bounded queue.
-#[derive(Clone)]
-pub struct JobRunner {
-    submit: Submit,
-    /// Whether jobs run in this process (a pool) rather than elsewhere (a background function).
-    here: bool,
-}
-
-/// What a [`JobRunner`] does with a job.
-type Submit = Arc<
-    dyn Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>> + Send + Sync,
->;
-
-impl JobRunner {
-    /// A runner that runs each job's future in this process (the server's worker pool).
-    pub fn new(
-        submit: impl Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
-        Self {
-            submit: Arc::new(submit),
-            here: true,
-        }
-    }
-
-    /// A runner that sends each job's id elsewhere (a Netlify background function, which calls
-    /// process-persona-background) and drops its future.
-    pub fn elsewhere(
-        submit: impl Fn(JobWork) -> Pin<Box<dyn Future<Output = Result<(), RunnerBusy>> + Send>>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
-        Self {
-            submit: Arc::new(submit),
-            here: false,
-        }
-    }
-
-    /// Hands `work` over, or says at once that it cannot.
-    ///
-    /// # Errors
-    ///
-    /// [`RunnerBusy`] when the runner takes no more jobs now.
-    pub async fn submit(&self, work: JobWork) -> Result<(), RunnerBusy> {
-        (self.submit)(work).await
-    }
-}
-
-impl fmt::Debug for JobRunner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JobRunner")
-            .field("here", &self.here)
-            .finish_non_exhaustive()
-    }
-}
+/// How soon a running job's new progress reaches its record (and its pollers).
+pub const PROGRESS_TICK: Duration = Duration::from_secs(1);
 
 /// The jobs the API keeps and where they run.
 #[derive(Debug, Clone)]
@@ -199,11 +118,21 @@ impl Api {
             let Some(sleep) = &self.sleep else {
                 return std::future::pending().await;
             };
+            // Progress is written within a tick of changing (a poller's progress bar moves per
+            // chunk), and the record at least every heartbeat even when nothing changed.
+            let tick = PROGRESS_TICK.min(jobs.policy().heartbeat());
+            let beat_every =
+                (jobs.policy().heartbeat().as_millis() / tick.as_millis().max(1)).max(1);
+            let (mut written, mut ticks) = (JobProgress::default(), 0_u128);
             loop {
-                sleep(jobs.policy().heartbeat()).await;
+                sleep(tick).await;
+                ticks += 1;
                 let progress = *latest.lock().unwrap_or_else(PoisonError::into_inner);
+                if progress == written && ticks < beat_every {
+                    continue;
+                }
                 match jobs.heartbeat(&claim, progress).await {
-                    Ok(true) => {}
+                    Ok(true) => (written, ticks) = (progress, 0),
                     Ok(false) => return,
                     // The next beat may reach the store; the job is not lost yet.
                     Err(error) => warn!(%error, "a job's heartbeat was not written"),

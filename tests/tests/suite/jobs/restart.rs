@@ -48,6 +48,15 @@ fn instance(
     records: &Arc<dyn RecordStore>,
     max_runs: u32,
 ) -> Api {
+    instance_with(extractor, records, policy(max_runs))
+}
+
+/// [`instance`] under `policy`.
+fn instance_with(
+    extractor: Arc<dyn PersonaExtractor>,
+    records: &Arc<dyn RecordStore>,
+    policy: JobPolicy,
+) -> Api {
     let service = PersonaService::new(extractor, Arc::new(MemoryStore::new()))
         .with_records(Arc::clone(records));
     let settings = ApiSettings {
@@ -60,7 +69,7 @@ fn instance(
     };
     Api::new(service, settings)
         .with_timer(Arc::new(|d| Box::pin(tokio::time::sleep(d))))
-        .with_jobs(policy(max_runs), job_pool(1, 10))
+        .with_jobs(policy, job_pool(1, 10))
 }
 
 fn json(response: &Response) -> Value {
@@ -161,4 +170,37 @@ async fn a_stale_job_found_at_start_is_resumed_there() {
     assert_eq!(restarted.resume_jobs().await, 1);
     let job = until_over(&restarted, &location).await;
     assert_eq!(job["status"], "succeeded", "{job}");
+}
+
+#[tokio::test]
+async fn a_running_jobs_progress_reaches_its_readers_while_it_runs() {
+    let records: Arc<dyn RecordStore> = Arc::new(MemoryRecords::new());
+    // A heartbeat once a minute: the progress must reach the record before it, within a tick.
+    let slow_beat = JobPolicy {
+        stale_after: Duration::from_secs(240),
+        ..JobPolicy::default()
+    };
+    let api = instance_with(Arc::new(Hanging), &records, slow_beat);
+    let answer = api
+        .handle(
+            Request::new("POST", "/api/process-persona")
+                .with_header("content-type", "application/json")
+                .with_header("prefer", "respond-async")
+                .with_body(r#"{"textBlocks":["My name is Ada."]}"#),
+        )
+        .await;
+    assert_eq!(answer.status, 202);
+    assert_eq!(json(&answer)["data"]["job"]["progress"]["chunks_total"], 0);
+    let location = answer.header("location").expect("location").to_owned();
+    // The service reports the extraction's start (0 of 1 chunks) before the model answers,
+    // which it never does here: only the worker's progress write can show it.
+    loop {
+        let job = get(&api, &location).await;
+        if job["progress"]["chunks_total"] == 1 {
+            assert_eq!(job["status"], "running");
+            assert_eq!(job["progress"]["chunks_done"], 0);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
