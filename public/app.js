@@ -10,6 +10,45 @@
 /** Progress shows only when processing takes longer than this. */
 const PROGRESS_DELAY_MS = 300;
 
+/**
+ * Material of at least this many characters is processed as a background job (`Prefer:
+ * respond-async`): the bar then shows the chunks read, and the job's id in the address keeps a
+ * reload following it. Shorter material gets its answer in the same request.
+ */
+export const JOB_FROM_CHARS = 20000;
+/** The first wait between two reads of a job, and the longest. */
+export const JOB_POLL_FIRST_MS = 250;
+export const JOB_POLL_MAX_MS = 4000;
+
+/** The wait before read `n` (from 0) of a job: 1.5 times the last, up to the longest. */
+export function jobPollDelay(n) {
+  return Math.min(JOB_POLL_MAX_MS, Math.round(JOB_POLL_FIRST_MS * 1.5 ** n));
+}
+
+/** How much of a job is done, from 0 to 1, or null while the number of chunks is unknown. */
+export function jobFraction(job) {
+  const progress = job?.progress;
+  if (!progress || !(progress.chunks_total > 0)) return null;
+  return Math.min(1, progress.chunks_done / progress.chunks_total);
+}
+
+/**
+ * A job's result: its `data` once it succeeded, its error thrown (as the synchronous answer's
+ * would be) once it failed, null while it is queued or running.
+ */
+export function jobOutcome(job) {
+  if (job.status === 'succeeded') return job.data;
+  if (job.status === 'failed') {
+    const error = job.error ?? {};
+    throw new ShownError(error.message ?? 'The job failed. Try again.', {
+      requestId: error.request_id ?? null,
+      details: Array.isArray(error.details) ? error.details : [],
+      code: error.code ?? null,
+    });
+  }
+  return null;
+}
+
 /** The persona's fields in schema order; `evidence` is kept as the service returned it. */
 const FIELDS = [
   'name', 'age', 'occupation', 'location', 'background', 'traits', 'interests', 'skills',
@@ -299,6 +338,8 @@ function setBusy(busy, started) {
     result.removeAttribute('aria-busy');
     clearInterval(state.ticker);
     $('progress').hidden = true;
+    $('job-state').textContent = '';
+    $('progress').querySelector('progress').removeAttribute('value');
     const hadFocus = document.activeElement === $('cancel');
     $('cancel').hidden = true;
     if (hadFocus) $('process').focus();
@@ -319,7 +360,11 @@ async function processMaterial(event) {
   const started = performance.now();
   const progress = setTimeout(() => setBusy(true, started), PROGRESS_DELAY_MS);
   try {
-    const data = await postJson('/api/process-persona', { textBlocks: blocks, links }, controller.signal);
+    const long = blocks.reduce((total, block) => total + block.length, 0) >= JOB_FROM_CHARS;
+    const body = { textBlocks: blocks, links };
+    const data = long
+      ? await processAsJob(body, controller.signal)
+      : await postJson('/api/process-persona', body, controller.signal);
     state.blockPlaces = places;
     state.source = { blocks: blocks.length, links: links.length };
     state.shared = false;
@@ -336,6 +381,92 @@ async function processMaterial(event) {
     } else {
       showError(error);
     }
+  }
+}
+
+/** Submits `body` as a background job and follows it; a server that runs no jobs answers at once. */
+async function processAsJob(body, signal) {
+  const answer = await call('/api/process-persona', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', prefer: 'respond-async', ...scenarioHeader() },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return answer.job ? followJob(answer.job, signal) : answer;
+}
+
+/** Reads the job until it ends, with its id in the address meanwhile, and shows its progress. */
+async function followJob(first, signal) {
+  setJobInAddress(first.id);
+  try {
+    let job = first;
+    for (let n = 0; ; n += 1) {
+      showJobProgress(job);
+      const data = jobOutcome(job);
+      if (data) return data;
+      await pause(jobPollDelay(n), signal);
+      job = (await call(`/api/get-job?id=${encodeURIComponent(job.id)}`, { signal })).job;
+    }
+  } finally {
+    setJobInAddress(null);
+  }
+}
+
+/** Waits `ms`, or rejects with an AbortError once `signal` aborts. */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new DOMException('cancelled', 'AbortError'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+function setJobInAddress(id) {
+  const url = new URL(window.location.href);
+  if (id) url.searchParams.set('job', id);
+  else url.searchParams.delete('job');
+  window.history.replaceState(null, '', url);
+}
+
+function showJobProgress(job) {
+  const fraction = jobFraction(job);
+  const bar = $('progress').querySelector('progress');
+  if (fraction === null) bar.removeAttribute('value');
+  else bar.value = fraction;
+  const { chunks_done: done, chunks_total: total } = job.progress ?? {};
+  $('job-state').textContent = total > 0 ? ` (${job.status}: ${done} of ${total} parts read)` : ` (${job.status})`;
+}
+
+/** After a reload: follows the job named in the address, as if it had just been submitted. */
+async function resumeJob(id) {
+  const controller = new AbortController();
+  state.controller = controller;
+  $('process').disabled = true;
+  const progress = setTimeout(() => setBusy(true, performance.now()), 0);
+  try {
+    const first = (await call(`/api/get-job?id=${encodeURIComponent(id)}`, { signal: controller.signal })).job;
+    const data = await followJob(first, controller.signal);
+    // The material is not on this page any more: blocks keep the numbers they were sent with.
+    state.blockPlaces = [];
+    state.source = undefined;
+    state.shared = false;
+    state.data = data;
+    state.original = { persona: data.persona, grounding: data.grounding };
+    state.savedId = null;
+    finish(progress);
+    showReview();
+  } catch (error) {
+    finish(progress);
+    setJobInAddress(null);
+    if (error?.name === 'AbortError') say('Processing was cancelled.');
+    else showError(error);
   }
 }
 
@@ -601,6 +732,8 @@ function start() {
   showMode();
   const id = new URLSearchParams(window.location.search).get('id');
   if (id !== null) showSaved(id);
+  const job = new URLSearchParams(window.location.search).get('job');
+  if (job !== null && id === null) resumeJob(job);
 }
 
 if (typeof document !== 'undefined') start();

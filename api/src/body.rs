@@ -52,7 +52,7 @@ pub fn request_schema<T: JsonSchema>() -> Value {
 /// Validates shape only (types, required and unknown fields): the domain's parsers check every
 /// limit and pattern afterwards, all at once, with messages that say by how much, so the
 /// schema's own limit and pattern keywords are left out here.
-fn validator_for<T: JsonSchema>() -> Validator {
+pub(crate) fn validator_for<T: JsonSchema>() -> Validator {
     let mut schema = request_schema::<T>();
     strip_limits(&mut schema);
     jsonschema::validator_for(&schema).expect("schemas generated from our types are valid")

@@ -17,6 +17,11 @@ pub(crate) enum Answer {
     /// A document generated once at start (the OpenAPI document, a JSON Schema).
     Document(&'static [u8]),
     NoContent,
+    /// 202: a background job was queued; `location` is where to follow it.
+    Accepted {
+        body: Vec<u8>,
+        location: String,
+    },
 }
 
 impl Answer {
@@ -34,6 +39,13 @@ impl Answer {
         }
     }
 
+    pub(crate) fn accepted(data: &impl Serialize, location: String) -> Self {
+        Self::Accepted {
+            body: envelope(data),
+            location,
+        }
+    }
+
     pub(crate) fn into_response(self, operation: Option<Operation>) -> Response {
         match self {
             Self::Data { status, body } => Response {
@@ -45,6 +57,15 @@ impl Answer {
                 status: 200,
                 headers: vec![("content-type".into(), "application/json".into())],
                 body: body.to_vec(),
+            },
+            Self::Accepted { body, location } => Response {
+                status: 202,
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("location".into(), location),
+                    ("preference-applied".into(), "respond-async".into()),
+                ],
+                body,
             },
             Self::NoContent => Response {
                 status: 204,
@@ -62,18 +83,21 @@ fn envelope(data: &impl Serialize) -> Vec<u8> {
         .expect("API data always serialises")
 }
 
+/// The envelope's `error`, with the request id it is logged under (also what a failed job
+/// keeps).
+pub(crate) fn error_body(error: &ApiError, request_id: &str) -> serde_json::Value {
+    json!({
+        "code": error.code,
+        "message": error.message,
+        "request_id": request_id,
+        "retryable": error.retryable,
+        "details": error.details,
+    })
+}
+
 /// `error` in the envelope, with the request id it is logged under.
 pub(crate) fn error_response(error: &ApiError, request_id: &str) -> Response {
-    let body = json!({
-        "success": false,
-        "error": {
-            "code": error.code,
-            "message": error.message,
-            "request_id": request_id,
-            "retryable": error.retryable,
-            "details": error.details,
-        }
-    });
+    let body = json!({ "success": false, "error": error_body(error, request_id) });
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
     if let Some(wait) = error.retry_after {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -5,7 +5,7 @@
 //! [`PersonaService`]: persona_ports::PersonaService
 
 use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona};
-use persona_ports::{Persona, ProcessOptions, offloaded};
+use persona_ports::{Persona, ProcessOptions, Processed, offloaded};
 
 use crate::dto::{
     GetData, HealthData, OriginalUsage, ProcessData, ProcessRequest, SaveData, SaveRequest,
@@ -14,7 +14,7 @@ use crate::dto::{
 use crate::envelope::Answer;
 use crate::error::{ApiError, Part, Refusal};
 use crate::pipeline::Outcome;
-use crate::{Api, Operation, Request, body, openapi};
+use crate::{Api, Operation, Request, body, jobs, openapi};
 
 impl Api {
     /// The handler of `operation`, once the route, method and rate limit have passed.
@@ -36,6 +36,11 @@ impl Api {
             Operation::GetPersona => {
                 log.adapter = Some(self.service.store_name());
                 self.get(request).await
+            }
+            Operation::GetJob => self.get_job(request, log).await,
+            Operation::RunJob => {
+                log.adapter = Some(self.service.records().name());
+                self.run_job_request(request).await
             }
             Operation::Health => Ok(self.health()),
             Operation::OpenApi => Ok(Answer::Document(&openapi::DOCUMENT)),
@@ -61,6 +66,10 @@ impl Api {
 
     async fn process(&self, request: &Request, log: &mut Outcome) -> Result<Answer, ApiError> {
         let bundle = self.on_body(request, read_bundle).await?;
+        if self.runs_jobs() && jobs::prefers_async(request) {
+            log.adapter = Some(self.service.records().name());
+            return self.submit_job(request, &bundle, &log.request_id).await;
+        }
         self.mock_scenario(Operation::ProcessPersona, request)
             .await?;
         let options = ProcessOptions {
@@ -78,9 +87,15 @@ impl Api {
                 failure.error
             })?;
         log.spent(&processed.usage);
+        Ok(Answer::ok(&self.process_data(processed)))
+    }
+
+    /// What a process-persona answer (or a job that succeeded) carries: the persona with its
+    /// grounding signed.
+    pub(crate) fn process_data(&self, processed: Processed) -> ProcessData {
         let mut grounding = processed.grounding;
         self.signatures.sign(&mut grounding, &processed.persona);
-        Ok(Answer::ok(&ProcessData {
+        ProcessData {
             persona: processed.persona,
             warnings: processed.warnings,
             grounding,
@@ -98,7 +113,7 @@ impl Api {
                     attempts: usage.attempts,
                 }),
             },
-        }))
+        }
     }
 
     async fn save(&self, request: &Request) -> Result<Answer, ApiError> {
@@ -129,7 +144,11 @@ impl Api {
 
     /// `read(request)`, through the offload when there is one (with a copy of the request, as
     /// the job may outlive this task when the deadline passes).
-    async fn on_body<T: Send + 'static>(&self, request: &Request, read: fn(&Request) -> T) -> T {
+    pub(crate) async fn on_body<T: Send + 'static>(
+        &self,
+        request: &Request,
+        read: fn(&Request) -> T,
+    ) -> T {
         match &self.offload {
             None => read(request),
             Some(offload) => {

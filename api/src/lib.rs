@@ -24,6 +24,8 @@
 //! - [`openapi`]: the OpenAPI document and the persona's JSON Schema.
 //! - [`signing`]: grounding signatures (signed on process, verified on save).
 //! - [`scenario`]: mock mode's faults on purpose (`x-mock-scenario`, random faults and latency).
+//! - [`jobs`]: background jobs (`Prefer: respond-async`, get-job, running one), over an injected
+//!   [`JobRunner`].
 
 pub mod body;
 mod bounds;
@@ -33,6 +35,7 @@ mod envelope;
 pub mod error;
 mod handlers;
 pub mod http;
+pub mod jobs;
 pub mod limits;
 pub mod openapi;
 mod pipeline;
@@ -47,12 +50,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use persona_domain::GroundingKey;
-use persona_ports::{Offload, PersonaService};
+use persona_ports::{JobPolicy, Jobs, Offload, PersonaService};
 
 pub use body::MAX_BODY_BYTES;
 pub use cors::CorsPolicy;
 pub use error::{ApiError, Detail, ErrorCode};
 pub use http::{Request, Response};
+pub use jobs::{JobRunner, JobWork, RunnerBusy};
 pub use limits::{ClientAddress, RateLimitPolicy};
 pub use routes::Operation;
 pub use scenario::{Latency, MockFaults, Scenario};
@@ -71,6 +75,8 @@ pub struct Api {
     offload: Option<Offload>,
     /// Mock mode's faults and latency ([`Api::with_mock_faults`]).
     mock: scenario::Mock,
+    /// Background jobs and where they run ([`Api::with_jobs`]).
+    jobs: jobs::JobDesk,
 }
 
 impl std::fmt::Debug for Api {
@@ -81,6 +87,7 @@ impl std::fmt::Debug for Api {
             .field("limits", &self.limits)
             .field("signatures", &self.signatures)
             .field("mock", &self.mock)
+            .field("jobs", &self.jobs)
             .field(
                 "deadline",
                 &self.sleep.as_ref().map(|_| self.settings.deadline),
@@ -112,7 +119,9 @@ pub struct ApiSettings {
 impl Api {
     pub fn new(service: PersonaService, settings: ApiSettings) -> Self {
         let limits = Arc::new(limits::RateLimits::new(&settings.rate_limits));
+        let jobs = Jobs::new(Arc::clone(service.records()), JobPolicy::default());
         Self {
+            jobs: jobs::JobDesk::new(jobs),
             service,
             settings,
             limits,
@@ -182,4 +191,4 @@ impl Api {
 #[cfg(test)]
 mod offload_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

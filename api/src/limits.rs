@@ -22,10 +22,12 @@ use crate::http::Request;
 use crate::routes::Operation;
 
 /// The default budgets per client per minute.
-pub const DEFAULT_PER_MINUTE: [(Operation, u32); 5] = [
+pub const DEFAULT_PER_MINUTE: [(Operation, u32); 6] = [
     (Operation::ProcessPersona, 10),
     (Operation::SavePersona, 30),
     (Operation::GetPersona, 120),
+    // A client following a job polls it: a growing interval stays well under this.
+    (Operation::GetJob, 600),
     (Operation::OpenApi, 60),
     (Operation::PersonaSchema, 60),
 ];

@@ -28,6 +28,8 @@ use crate::routes::Operation;
 
 mod schemas;
 
+pub(crate) use schemas::ErrorBody;
+
 /// The document, pretty-printed, generated once.
 pub static DOCUMENT: LazyLock<Vec<u8>> = LazyLock::new(|| pretty(&document()));
 
@@ -133,6 +135,19 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 "GetResponse",
                 &[400, 404, 405, 429, 500, 502, 503, 504],
             ),
+            Operation::GetJob => (
+                "Read a background job: its status, progress, and result once it ended",
+                "200",
+                "JobResponse",
+                &[400, 404, 405, 429, 500, 502, 503, 504],
+            ),
+            Operation::RunJob => (
+                "Run a queued job to its end (the Netlify background function; the server hands \
+                 it to its worker pool)",
+                "202",
+                "JobResponse",
+                &[400, 404, 405, 408, 413, 415, 429, 500, 502, 503, 504],
+            ),
             Operation::Health => (
                 "Which adapters answer, and whether the service is up",
                 "200",
@@ -167,6 +182,9 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
         );
     }
     let mut responses = ResponsesBuilder::new().response(success_status, success);
+    if operation == Operation::ProcessPersona {
+        responses = responses.response("202", accepted());
+    }
     for status in errors {
         responses = responses.response(status.to_string(), Ref::from_response_name("Error"));
     }
@@ -190,9 +208,22 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                              material was processed before, and keep the new result.",
                         ))
                         .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                )
+                .parameter(
+                    ParameterBuilder::new()
+                        .name("Prefer")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "`respond-async` (RFC 7240): answer 202 at once with a background \
+                             job to follow at `Location` (get-job), instead of waiting for the \
+                             persona. The body is still checked first (a bad one is a 400).",
+                        ))
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
                 );
         }
         Operation::SavePersona => builder = builder.request_body(Some(json_body("SaveRequest"))),
+        Operation::RunJob => builder = builder.request_body(Some(json_body("RunJobRequest"))),
         Operation::GetPersona => {
             builder = builder.parameter(
                 ParameterBuilder::new()
@@ -209,9 +240,63 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                     )),
             );
         }
+        Operation::GetJob => {
+            builder = builder.parameter(
+                ParameterBuilder::new()
+                    .name("id")
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::True)
+                    .description(Some(
+                        "The job id a 202 of process-persona gave: 24 characters of \
+                         [A-Za-z0-9_-].",
+                    ))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .pattern(Some("^[A-Za-z0-9_-]{24}$")),
+                    )),
+            );
+        }
         Operation::Health | Operation::OpenApi | Operation::PersonaSchema => {}
     }
     builder.build()
+}
+
+/// process-persona's 202: the queued job, where to follow it, and that the preference held.
+fn accepted() -> utoipa::openapi::Response {
+    let header = |description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(description))
+            .build()
+    };
+    with_request_id(
+        ResponseBuilder::new()
+            .description(
+                "Accepted (with `Prefer: respond-async`): the job is queued; follow it at \
+                 `Location` until its status is `succeeded` or `failed`.",
+            )
+            .header(
+                "location",
+                header("`/api/get-job?id=ID`: where the job is reported."),
+            )
+            .header("preference-applied", header("`respond-async`."))
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("JobResponse")))
+                    .build(),
+            )
+            .link(
+                "GetJob",
+                LinkBuilder::new()
+                    .operation_id(Operation::GetJob.name())
+                    .parameter("id", "$response.body#/data/job/id")
+                    .description("Follow the job.")
+                    .build(),
+            ),
+    )
+    .build()
 }
 
 fn json_body(schema: &str) -> utoipa::openapi::request_body::RequestBody {

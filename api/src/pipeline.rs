@@ -33,6 +33,8 @@ const SECURITY_HEADERS: [(&str, &str); 4] = [
 pub(crate) struct Outcome {
     /// The adapter the operation used.
     pub(crate) adapter: Option<&'static str>,
+    /// The request's id (a job keeps it for its error).
+    pub(crate) request_id: String,
     attempts: u32,
     prompt_tokens: u32,
     completion_tokens: u32,
@@ -57,7 +59,10 @@ impl Api {
         let started = Instant::now();
         let request_id = request_id(&request);
         let route = operation.map_or("unknown", Operation::name);
-        let mut log = Outcome::default();
+        let mut log = Outcome {
+            request_id: request_id.clone(),
+            ..Outcome::default()
+        };
         let span = info_span!("request", request_id = %request_id, route);
         let work = async {
             match failure {
@@ -144,7 +149,10 @@ fn answers(operation: Operation, method: &str) -> bool {
 
 /// `work`'s output, or `None` when `timer` fires first (`work` is then dropped, which cancels
 /// it).
-async fn race<T>(work: impl Future<Output = T>, timer: impl Future<Output = ()>) -> Option<T> {
+pub(crate) async fn race<T>(
+    work: impl Future<Output = T>,
+    timer: impl Future<Output = ()>,
+) -> Option<T> {
     let mut work = pin!(work);
     let mut timer = pin!(timer);
     poll_fn(|cx| {

@@ -7,6 +7,11 @@ pub enum Operation {
     ProcessPersona,
     SavePersona,
     GetPersona,
+    /// A background job's state, at `/api/get-job?id=`.
+    GetJob,
+    /// Runs a queued job to its end: the Netlify background function `process-persona-background`
+    /// (the server hands the job to its pool).
+    RunJob,
     Health,
     /// The OpenAPI document, at `/api/openapi.json`.
     OpenApi,
@@ -15,10 +20,12 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::ProcessPersona,
         Self::SavePersona,
         Self::GetPersona,
+        Self::GetJob,
+        Self::RunJob,
         Self::Health,
         Self::OpenApi,
         Self::PersonaSchema,
@@ -30,6 +37,8 @@ impl Operation {
             Self::ProcessPersona => "process-persona",
             Self::SavePersona => "save-persona",
             Self::GetPersona => "get-persona",
+            Self::GetJob => "get-job",
+            Self::RunJob => "process-persona-background",
             Self::Health => "health",
             Self::OpenApi => "openapi",
             Self::PersonaSchema => "persona-schema",
@@ -39,8 +48,12 @@ impl Operation {
     /// The one method the operation answers (besides `OPTIONS`).
     pub fn method(self) -> &'static str {
         match self {
-            Self::ProcessPersona | Self::SavePersona => "POST",
-            Self::GetPersona | Self::Health | Self::OpenApi | Self::PersonaSchema => "GET",
+            Self::ProcessPersona | Self::SavePersona | Self::RunJob => "POST",
+            Self::GetPersona
+            | Self::GetJob
+            | Self::Health
+            | Self::OpenApi
+            | Self::PersonaSchema => "GET",
         }
     }
 
@@ -50,6 +63,8 @@ impl Operation {
             Self::ProcessPersona => "/api/process-persona",
             Self::SavePersona => "/api/save-persona",
             Self::GetPersona => "/api/get-persona",
+            Self::GetJob => "/api/get-job",
+            Self::RunJob => "/api/process-persona-background",
             Self::Health => "/api/health",
             Self::OpenApi => "/api/openapi.json",
             Self::PersonaSchema => "/api/schema/persona.json",

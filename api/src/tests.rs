@@ -70,7 +70,7 @@ fn settings() -> ApiSettings {
     }
 }
 
-fn api(extract: ExtractError, store: StoreError) -> Api {
+pub(crate) fn api(extract: ExtractError, store: StoreError) -> Api {
     let service = PersonaService::new(
         Arc::new(FailingExtractor(extract)),
         Arc::new(FailingStore(store)),

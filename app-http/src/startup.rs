@@ -64,6 +64,15 @@ impl Application {
     /// When the adapters cannot be built or the address cannot be bound.
     pub async fn build_with(config: &Config, transport: Transport) -> Result<Self, StartError> {
         let api = build_api(config).await?;
+        // Jobs a previous run left open (a restart, a crash) are resumed or failed, beside
+        // serving: a large store's sweep must not delay the start.
+        let resuming = api.clone();
+        tokio::spawn(async move {
+            let resumed = resuming.resume_jobs().await;
+            if resumed > 0 {
+                info!(resumed, "open jobs resumed at start");
+            }
+        });
         let address = format!("{}:{}", config.host, config.port);
         let bind_error = |source| StartError::Bind {
             address: address.clone(),

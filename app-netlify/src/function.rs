@@ -46,7 +46,7 @@ const NETLIFY_DEFAULTS: [(&str, &str); 3] = [
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error(
-        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona, health, openapi and persona-schema"
+        "no function is named {0:?}; the functions are process-persona, save-persona, get-persona, get-job, process-persona-background, health, openapi and persona-schema"
     )]
     UnknownFunction(String),
     #[error("configuration error: {0}")]
@@ -76,6 +76,14 @@ pub fn config_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Con
         })
     })?;
     config.mock_store = MockStore::Files;
+    // A function is frozen once it has answered: a job queued on its own pool would never run.
+    config.jobs.pool = false;
+    // Jobs go to the background function of this deploy (DEPLOY_URL), else of the site (URL);
+    // Netlify sets both. Without either, `Prefer: respond-async` is not honoured.
+    config.jobs.background = ["DEPLOY_URL", "URL"]
+        .into_iter()
+        .find_map(|name| lookup(name).filter(|v| !v.trim().is_empty()))
+        .map(|site| crate::background::background_url(site.trim()));
     if config.request_deadline > MAX_REQUEST_DEADLINE {
         return Err(ConfigError::OverPlatformLimit {
             request_ms: config.request_deadline.as_millis(),
@@ -105,7 +113,13 @@ impl Function {
     pub async fn build(name: &str, config: &Config) -> Result<Self, StartError> {
         let operation =
             Operation::from_name(name).ok_or_else(|| StartError::UnknownFunction(name.into()))?;
-        let api = build_api(config).await?;
+        let mut api = build_api(config).await?;
+        if let Some(url) = &config.jobs.background {
+            api = api.with_jobs(
+                config.jobs.policy,
+                crate::background::background_runner(url.clone()),
+            );
+        }
         Ok(Self::new(operation, api))
     }
 

@@ -1,5 +1,6 @@
 //! The Netlify front door: one function per [`persona_api::Operation`] (`process-persona`,
-//! `save-persona`, `get-persona`, `health`, `openapi` and `persona-schema`), each a Lambda
+//! `save-persona`, `get-persona`, `get-job`, `process-persona-background`, `health`, `openapi`
+//! and `persona-schema`), each a Lambda
 //! custom-runtime binary in `netlify/functions/NAME/` whose `main` is one call to [`run`];
 //! `netlify.toml` rewrites each operation's path to its function.
 //!
@@ -8,6 +9,7 @@
 //! - [`event`]: a Netlify event (API Gateway v1, as tolerantly as the CLI needs) to the API's
 //!   neutral request.
 //! - [`response`]: the API's response to an API Gateway proxy response.
+//! - [`background`]: jobs handed to the background function `process-persona-background`.
 //! - [`function`]: [`Function`], one function's operation and API, and the function's settings
 //!   ([`config_from_lookup`]).
 //!
@@ -24,6 +26,7 @@
 //! than [`function::MAX_REQUEST_DEADLINE`], 55 s) answer `UPSTREAM_TIMEOUT` before the platform
 //! would cut the request off.
 
+pub mod background;
 pub mod event;
 pub mod function;
 pub mod response;

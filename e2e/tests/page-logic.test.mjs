@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ShownError, readEnvelope, regrounded, retryAfterSeconds, tidyList } from '../../public/app.js';
+import {
+  JOB_POLL_FIRST_MS, JOB_POLL_MAX_MS, ShownError, jobFraction, jobOutcome, jobPollDelay, readEnvelope,
+  regrounded, retryAfterSeconds, tidyList,
+} from '../../public/app.js';
 import { BASE, BLOCK_ONE, BLOCK_TWO } from './browser.mjs';
 
 const entry = (quote) => ({ status: 'quoted', quote, source: 'block:0', span: { start: 0, end: 5 } });
@@ -145,5 +148,28 @@ describe('the wait an error asks for', () => {
     assert.equal(shown.retryAfter, 10);
     assert.equal(shown.requestId, 'r-1');
     assert.equal(shown.code, 'RATE_LIMITED');
+  });
+});
+
+describe('following a background job', () => {
+  test('each wait grows by half up to the longest', () => {
+    assert.equal(jobPollDelay(0), JOB_POLL_FIRST_MS);
+    assert.equal(jobPollDelay(1), Math.round(JOB_POLL_FIRST_MS * 1.5));
+    assert.ok(jobPollDelay(2) > jobPollDelay(1));
+    assert.equal(jobPollDelay(50), JOB_POLL_MAX_MS);
+  });
+
+  test('the bar shows chunks done of chunks total, and nothing while the total is unknown', () => {
+    assert.equal(jobFraction({ progress: { chunks_done: 1, chunks_total: 4, completion_tokens: 0 } }), 0.25);
+    assert.equal(jobFraction({ progress: { chunks_done: 0, chunks_total: 0, completion_tokens: 0 } }), null);
+    assert.equal(jobFraction({}), null);
+  });
+
+  test('a job gives its data once succeeded, throws its error once failed, and nothing before', () => {
+    assert.equal(jobOutcome({ status: 'running' }), null);
+    assert.deepEqual(jobOutcome({ status: 'succeeded', data: { persona: {} } }), { persona: {} });
+    const error = { code: 'EXTRACTION_FAILED', message: 'try again', request_id: 'r1', retryable: true, details: [] };
+    assert.throws(() => jobOutcome({ status: 'failed', error }), (thrown) =>
+      thrown instanceof ShownError && thrown.message === 'try again' && thrown.requestId === 'r1');
   });
 });

@@ -343,6 +343,36 @@ describe('the playground page', () => {
     }
   });
 
+  test('long material is processed as a background job, and a reload keeps following it', async () => {
+    await withPage({}, async (page) => {
+      // Over JOB_FROM_CHARS: the page asks for a job and follows it with its id in the address.
+      const filler = ' I keep a garden.'.repeat(1300);
+      await page.locator('#blocks textarea').first().fill(`${BLOCK_ONE}${filler}`);
+      const submitted = page.waitForRequest((request) =>
+        request.url().endsWith('/api/process-persona') && request.headers().prefer === 'respond-async');
+      const polled = page.waitForRequest((request) => request.url().includes('/api/get-job?id='));
+      await page.getByRole('button', { name: 'Process', exact: true }).click();
+      await submitted;
+      await polled;
+      await cardNamed(page, 'Maya Patel');
+      assert.equal(new URL(page.url()).searchParams.get('job'), null, 'the job leaves the address once shown');
+    });
+    const accepted = await (await fetch(`${BASE}/api/process-persona`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', prefer: 'respond-async' },
+      body: JSON.stringify({ textBlocks: [BLOCK_ONE, BLOCK_TWO], links: [] }),
+    })).json();
+    const context = await browser.newContext();
+    try {
+      const page = await openPage(context);
+      await page.goto(`${BASE}/?job=${accepted.data.job.id}`);
+      await cardNamed(page, 'Maya Patel');
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('an id that was never saved shows the NOT_FOUND message', async () => {
     const id = 'NoSuchPersona00000001';
     assert.equal(id.length, 21);

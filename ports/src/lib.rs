@@ -4,6 +4,7 @@
 //! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
 //! - [`RecordStore`]: short-lived records (jobs, the process cache) beside the personas.
+//! - [`Jobs`]: background jobs (status, progress, lease, TTL) kept in the [`RecordStore`].
 //! - [`IdTag`]: the only form of a persona id that a log line may carry.
 //! - [`Offload`]: where the CPU-heavy steps run, supplied by the front door's runtime.
 //!
@@ -12,6 +13,7 @@
 
 mod extractor;
 mod id_tag;
+mod jobs;
 mod offload;
 mod records;
 mod service;
@@ -19,6 +21,10 @@ mod store;
 
 pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
 pub use id_tag::IdTag;
+pub use jobs::{
+    InvalidJobId, JobClaim, JobId, JobMaterial, JobOutcome, JobPolicy, JobProgress, JobRecord,
+    JobStatus, Jobs, Recovery,
+};
 pub use offload::{Job, JobDone, Offload, offloaded};
 pub use records::{InvalidRecordKey, RecordEntry, RecordKey, RecordKind, RecordStore};
 pub use service::{PersonaService, ProcessCache, ProcessOptions, Processed, Progress};

@@ -9,6 +9,7 @@
 
 pub mod extractor_contract;
 pub mod fake_supabase;
+pub mod jobs_contract;
 pub mod records_contract;
 pub mod store_contract;
 

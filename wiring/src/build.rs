@@ -17,6 +17,7 @@ use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use crate::config::{Config, MockStore};
+use crate::jobs::job_pool;
 use crate::limit::LimitedExtractor;
 
 /// Why the adapters could not be built.
@@ -50,9 +51,15 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
     let (store, records, bucket) = store(config).await?;
-    Ok(assemble(
-        config, offload, extractor, model, store, records, bucket,
-    ))
+    let api = assemble(config, offload, extractor, model, store, records, bucket);
+    Ok(if config.jobs.pool {
+        api.with_jobs(
+            config.jobs.policy,
+            job_pool(config.jobs.workers, config.jobs.queue),
+        )
+    } else {
+        api
+    })
 }
 
 /// Builds the API over the extractor `config` selects (as [`build_api`] does) and an empty

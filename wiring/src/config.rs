@@ -15,8 +15,10 @@ use thiserror::Error;
 use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
+mod jobs;
 mod openai_generation;
 mod process_cache;
+pub use jobs::JobSettings;
 pub use openai_generation::Generation;
 pub use process_cache::ProcessCacheConfig;
 
@@ -74,6 +76,8 @@ pub struct Config {
     pub mock_chunk_chars: Option<u32>,
     /// `PROCESS_CACHE`, `PROCESS_CACHE_TTL` and `PROCESS_CACHE_KEY`.
     pub process_cache: ProcessCacheConfig,
+    /// `JOB_TTL`, `JOB_STALE_AFTER_MS`, `JOB_MAX_RUNS`, `JOB_WORKERS`, `JOB_QUEUE`.
+    pub jobs: JobSettings,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -272,6 +276,7 @@ impl Config {
             mock_faults: mock::mock_faults(&get, mock_mode)?,
             mock_chunk_chars: mock::mock_chunk_chars(&get, mock_mode)?,
             process_cache: process_cache::read(get)?,
+            jobs: jobs::job_settings(get)?,
         })
     }
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use persona_domain::{InvalidPersonaId, SourceError, Violation};
+use persona_ports::InvalidJobId;
 
 use super::{ApiError, Detail, ErrorCode};
 use crate::routes::Operation;
@@ -44,6 +45,16 @@ pub(crate) enum Refusal {
     MissingId,
     /// An id that cannot be a persona's.
     BadId(InvalidPersonaId),
+    /// get-job without `?id=`.
+    MissingJobId,
+    /// An id that cannot be a job's.
+    BadJobId,
+    /// No job under that id (never made, or past its TTL).
+    NoSuchJob,
+    /// The job runner's queue is full; try again after the wait.
+    JobQueueFull(Duration),
+    /// A job's worker died and the job has no runs left (what the failed job's error says).
+    JobAbandoned,
     /// The material breaks the domain's input rules.
     Source(Vec<SourceError>),
     /// A part of a save body breaks the domain's rules.
@@ -81,7 +92,8 @@ impl From<Refusal> for ApiError {
             Refusal::NoRoute => Self::new(
                 ErrorCode::NotFound,
                 "no such route; the API has POST /api/process-persona, POST /api/save-persona, \
-                 GET /api/get-persona?id=ID, GET /api/health, GET /api/openapi.json and \
+                 GET /api/get-persona?id=ID, GET /api/get-job?id=ID, \
+                 POST /api/process-persona-background, GET /api/health, GET /api/openapi.json and \
                  GET /api/schema/persona.json",
             ),
             Refusal::Method(op) => {
@@ -137,6 +149,38 @@ impl From<Refusal> for ApiError {
                 "add the persona id to the query: /api/get-persona?id=ID",
             ),
             Refusal::BadId(e) => Self::new(ErrorCode::InvalidId, e.to_string()),
+            Refusal::MissingJobId => Self::new(
+                ErrorCode::InvalidId,
+                "add the job id to the query: /api/get-job?id=ID (the id the 202 answer of \
+                 process-persona gave)",
+            ),
+            Refusal::BadJobId => Self::new(ErrorCode::InvalidId, InvalidJobId.to_string()),
+            Refusal::NoSuchJob => Self::new(
+                ErrorCode::NotFound,
+                "no job under that id: it was never made, or it ended more than its lifetime \
+                 ago (24 h unless the operator set JOB_TTL); submit the material again",
+            ),
+            Refusal::JobQueueFull(wait) => {
+                let mut e = Self::new(
+                    ErrorCode::ServerBusy,
+                    format!(
+                        "as many jobs are waiting as this server holds; try again in {} s, or \
+                         send the request without Prefer: respond-async",
+                        wait.as_secs().max(1)
+                    ),
+                );
+                e.retry_after = Some(wait);
+                e
+            }
+            Refusal::JobAbandoned => {
+                let mut e = Self::new(
+                    ErrorCode::Internal,
+                    "the worker running this job stopped before it ended (a restart or a \
+                     crash); submit the material again",
+                );
+                e.retryable = true;
+                e
+            }
             Refusal::Source(errors) => source(&errors),
             Refusal::Violations(part, violations) => {
                 let (message, prefix) = match part {

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::dto::{GetData, HealthData, ProcessData, ProcessRequest, SaveData, SaveRequest};
 use crate::error::{Detail, ErrorCode};
+use crate::jobs::{JobData, RunJobRequest};
 
 // The bodies, as schemars sees them. These wrappers exist only to describe the envelope; the
 // API writes it with `json!` in `envelope.rs`, and a test checks every answer against them.
@@ -47,6 +48,15 @@ struct HealthResponse {
     data: HealthData,
 }
 
+/// `{"success": true, "data": …}` of get-job, and of process-persona's 202.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct JobResponse {
+    #[schemars(extend("const" = true))]
+    success: bool,
+    data: JobData,
+}
+
 /// `{"success": false, "error": …}`: every error answer.
 #[derive(JsonSchema)]
 #[allow(dead_code)]
@@ -59,7 +69,7 @@ struct ErrorResponse {
 /// What went wrong, for a person to read, and whether trying again can help.
 #[derive(JsonSchema)]
 #[allow(dead_code)]
-struct ErrorBody {
+pub(crate) struct ErrorBody {
     code: ErrorCode,
     /// What to fix or what to do; never the text that was sent.
     message: String,
@@ -83,6 +93,7 @@ pub(super) fn schemas() -> Map<String, Value> {
     for (name, schema) in [
         ("ProcessRequest", requests.subschema_for::<ProcessRequest>()),
         ("SaveRequest", requests.subschema_for::<SaveRequest>()),
+        ("RunJobRequest", requests.subschema_for::<RunJobRequest>()),
     ] {
         let mut schema = schema.to_value();
         if name == "SaveRequest" {
@@ -96,6 +107,7 @@ pub(super) fn schemas() -> Map<String, Value> {
     add::<SaveResponse>(&mut answers);
     add::<GetResponse>(&mut answers);
     add::<HealthResponse>(&mut answers);
+    add::<JobResponse>(&mut answers);
     add::<ErrorResponse>(&mut answers);
     for mut generator in [requests, answers] {
         for (name, schema) in generator.take_definitions(true) {

@@ -9,8 +9,10 @@ import { PersonaApiError } from "./errors.js";
 import type {
   CallOptions,
   ErrorBody,
+  Job,
   PersonaDraft,
   PersonaService,
+  ProcessOptions,
   ProcessRequest,
   ProcessResult,
   SaveOptions,
@@ -41,10 +43,15 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
     processPersona(
       textBlocks: ProcessRequest["textBlocks"],
       links: ProcessRequest["links"] = [],
-      callOptions: CallOptions = {},
+      callOptions: ProcessOptions = {},
     ): Promise<ProcessResult> {
       const body: ProcessRequest = { textBlocks, links };
-      return call("/api/process-persona", post(body, callOptions));
+      if (callOptions.async !== true) return call("/api/process-persona", post(body, callOptions));
+      const init = post(body, callOptions);
+      init.headers = { ...(init.headers as Record<string, string>), prefer: "respond-async" };
+      return call<ProcessResult | { job: Job }>("/api/process-persona", init).then((data) =>
+        "job" in data ? followJob(call, data.job, callOptions) : data,
+      );
     },
 
     savePersona(
@@ -66,6 +73,61 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
       });
     },
   };
+}
+
+/** The first wait between two reads of a job, and the longest. */
+export const JOB_POLL_FIRST_MS = 250;
+export const JOB_POLL_MAX_MS = 4000;
+
+/**
+ * Reads the job at get-job until it ends, each wait 1.5 times the last (up to
+ * `JOB_POLL_MAX_MS`): its `data` once succeeded, its `error` thrown once failed.
+ */
+async function followJob(
+  call: <T>(path: string, init: RequestInit) => Promise<T>,
+  first: Job,
+  options: ProcessOptions,
+): Promise<ProcessResult> {
+  let job = first;
+  let wait = JOB_POLL_FIRST_MS;
+  for (;;) {
+    options.onProgress?.(job);
+    if (job.status === "succeeded" && job.data != null) return job.data;
+    if (job.status === "failed" && job.error != null) {
+      throw new PersonaApiError({
+        code: job.error.code,
+        message: job.error.message,
+        retryable: job.error.retryable,
+        requestId: job.error.request_id,
+        status: 200,
+        details: job.error.details,
+      });
+    }
+    await pause(wait, options.signal);
+    wait = Math.min(JOB_POLL_MAX_MS, Math.round(wait * 1.5));
+    const data = await call<{ job: Job }>(`/api/get-job?id=${encodeURIComponent(job.id)}`, {
+      method: "GET",
+      headers: { accept: "application/json" },
+      signal: options.signal ?? null,
+    });
+    job = data.job;
+  }
+}
+
+/** Waits `ms`, or rejects with `ABORTED` as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(aborted(signal.reason));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", stop);
+      resolve();
+    }, ms);
+    const stop = (): void => {
+      clearTimeout(timer);
+      reject(aborted(signal?.reason));
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+  });
 }
 
 function post(body: unknown, options: CallOptions): RequestInit {

@@ -77,6 +77,25 @@ export interface CallOptions {
   scenario?: MockScenario | undefined;
 }
 
+/** A background job (`Prefer: respond-async`): status, progress, and its result once ended. */
+export type Job = Schemas["JobView"];
+/** `queued`, `running`, then `succeeded` or `failed` for good. */
+export type JobStatus = Schemas["JobStatusData"];
+/** Chunks of the material extracted so far, of how many, and completion tokens so far. */
+export type JobProgress = Schemas["JobProgressData"];
+
+/** Options of `processPersona`. */
+export interface ProcessOptions extends CallOptions {
+  /**
+   * Ask for a background job (`Prefer: respond-async`) and follow it until it ends, polling
+   * get-job with a growing interval; `signal` stops the polling. A server that does not run jobs
+   * answers at once, as without it.
+   */
+  async?: boolean | undefined;
+  /** Each report of the job while it is followed (status and progress). */
+  onProgress?: ((job: Job) => void) | undefined;
+}
+
 /** Options of `savePersona`. */
 export interface SaveOptions extends CallOptions {
   /**
@@ -95,7 +114,7 @@ export interface PersonaService {
   processPersona(
     textBlocks: ProcessRequest["textBlocks"],
     links?: ProcessRequest["links"],
-    options?: CallOptions,
+    options?: ProcessOptions,
   ): Promise<ProcessResult>;
   savePersona(
     persona: PersonaDraft,

@@ -5,6 +5,7 @@
 mod api;
 mod contracts;
 mod faults;
+mod jobs;
 mod llmock;
 mod openai;
 mod parity;

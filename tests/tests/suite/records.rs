@@ -94,11 +94,11 @@ macro_rules! records_contract {
 }
 pub(crate) use records_contract;
 
-async fn memory() -> MadeRecords {
+pub(crate) async fn memory() -> MadeRecords {
     Ok((Arc::new(MemoryRecords::new()), Box::new(())))
 }
 
-async fn files() -> MadeRecords {
+pub(crate) async fn files() -> MadeRecords {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = FsStore::open(dir.path()).expect("open");
     Ok((Arc::new(store), Box::new(dir)))

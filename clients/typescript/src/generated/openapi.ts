@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/get-job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a background job: its status, progress, and result once it ended */
+        get: operations["get-job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/get-persona": {
         parameters: {
             query?: never;
@@ -66,6 +83,23 @@ export interface paths {
         put?: never;
         /** Turn text blocks and links about a person into a persona (not saved) */
         post: operations["process-persona"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-persona-background": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a queued job to its end (the Netlify background function; the server hands it to its worker pool) */
+        post: operations["process-persona-background"];
         delete?: never;
         options?: never;
         head?: never;
@@ -243,6 +277,59 @@ export interface components {
             success: true;
             data: components["schemas"]["HealthData"];
         };
+        /** @description `data` of a 202 from process-persona and of get-job. */
+        JobData: {
+            job: components["schemas"]["JobView"];
+        };
+        /**
+         * @description How far the job has got: chunks of the material extracted, of how many, and the completion
+         *     tokens generated so far.
+         */
+        JobProgressData: {
+            /** Format: uint32 */
+            chunks_done: number;
+            /** Format: uint32 */
+            chunks_total: number;
+            /** Format: uint32 */
+            completion_tokens: number;
+        };
+        /** @description `{"success": true, "data": …}` of get-job, and of process-persona's 202. */
+        JobResponse: {
+            /** @constant */
+            success: true;
+            data: components["schemas"]["JobData"];
+        };
+        /**
+         * @description `queued` (waiting for a worker), `running`, then `succeeded` or `failed` for good.
+         * @enum {string}
+         */
+        JobStatusData: "queued" | "running" | "succeeded" | "failed";
+        /** @description A background job: where it is, how far it got, and its result once it ended. */
+        JobView: {
+            /** @description The job's id: 24 characters of `[A-Za-z0-9_-]`; whoever holds it can read the job. */
+            id: string;
+            status: components["schemas"]["JobStatusData"];
+            progress: components["schemas"]["JobProgressData"];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The last time the job's record was written (a running job's worker writes it regularly).
+             */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description After this the job is gone (404).
+             */
+            expires_at: string;
+            /** @description Once `succeeded`: the `data` a synchronous process-persona answer carries. */
+            data?: components["schemas"]["ProcessData"] | null;
+            /**
+             * @description Once `failed`: the `error` a synchronous answer would have carried; `retryable` says
+             *     whether submitting the material again may succeed.
+             */
+            error?: components["schemas"]["ErrorBody"] | null;
+        };
         /** @description A JSON Schema (draft 2020-12). */
         JsonSchemaDocument: Record<string, never>;
         /** @description What a store keeps beside the persona. */
@@ -339,6 +426,11 @@ export interface components {
             /** @constant */
             success: true;
             data: components["schemas"]["ProcessData"];
+        };
+        /** @description `POST /api/process-persona-background`: the job to run. */
+        RunJobRequest: {
+            /** @description The job's id, as the 202 of process-persona gave it. */
+            id: string;
         };
         /** @description `data` of a save-persona answer. */
         SaveData: {
@@ -560,6 +652,39 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    "get-job": {
+        parameters: {
+            query: {
+                /** @description The job id a 202 of process-persona gave: 24 characters of [A-Za-z0-9_-]. */
+                id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    /** @description The request's id: the client's own `x-request-id` when it is a sane token, else a fresh UUID. Quote it when reporting a problem. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResponse"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            405: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            502: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+            504: components["responses"]["Error"];
+        };
+    };
     "get-persona": {
         parameters: {
             query: {
@@ -646,6 +771,8 @@ export interface operations {
             header?: {
                 /** @description `no-cache` (or `max-age=0`): extract afresh, even when the same material was processed before, and keep the new result. */
                 "Cache-Control"?: string;
+                /** @description `respond-async` (RFC 7240): answer 202 at once with a background job to follow at `Location` (get-job), instead of waiting for the persona. The body is still checked first (a bad one is a 400). */
+                Prefer?: string;
             };
             path?: never;
             cookie?: never;
@@ -667,12 +794,64 @@ export interface operations {
                     "application/json": components["schemas"]["ProcessResponse"];
                 };
             };
+            /** @description Accepted (with `Prefer: respond-async`): the job is queued; follow it at `Location` until its status is `succeeded` or `failed`. */
+            202: {
+                headers: {
+                    /** @description `/api/get-job?id=ID`: where the job is reported. */
+                    location?: string;
+                    /** @description `respond-async`. */
+                    "preference-applied"?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it is a sane token, else a fresh UUID. Quote it when reporting a problem. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResponse"];
+                };
+            };
             400: components["responses"]["Error"];
             405: components["responses"]["Error"];
             408: components["responses"]["Error"];
             413: components["responses"]["Error"];
             415: components["responses"]["Error"];
             422: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            502: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+            504: components["responses"]["Error"];
+        };
+    };
+    "process-persona-background": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    /** @description The request's id: the client's own `x-request-id` when it is a sane token, else a fresh UUID. Quote it when reporting a problem. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResponse"];
+                };
+            };
+            400: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            405: components["responses"]["Error"];
+            408: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
             502: components["responses"]["Error"];

@@ -45,9 +45,27 @@ async fn head_of_every_get_route_answers_as_the_get_without_a_body() {
     let app = spawn_app_with(&[("USE_MOCK_DATA", "true")], short_heads()).await;
     let saved = app.save(&json!({ "name": "Ada Lovelace" })).await;
     let id = saved.body["data"]["id"].as_str().expect("an id").to_owned();
+    let job = app
+        .send(
+            app.client
+                .post(app.url(Operation::ProcessPersona.path()))
+                .header("prefer", "respond-async")
+                .json(&json!({ "textBlocks": ["My name is Ada."] })),
+        )
+        .await;
+    let job = job.body["data"]["job"]["id"]
+        .as_str()
+        .expect("a job id")
+        .to_owned();
+    // Ended, the job no longer changes between the GET and the HEAD compared below.
+    let job_url = format!("{}?id={job}", app.url(Operation::GetJob.path()));
+    while app.send(app.client.get(&job_url)).await.body["data"]["job"]["status"] != "succeeded" {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     for op in Operation::ALL.into_iter().filter(|op| op.method() == "GET") {
         let url = match op {
             Operation::GetPersona => format!("{}?id={id}", app.url(op.path())),
+            Operation::GetJob => job_url.clone(),
             _ => app.url(op.path()),
         };
         let get = app.client.get(&url).send().await.expect("GET");

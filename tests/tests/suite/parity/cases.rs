@@ -129,6 +129,24 @@ pub fn calls() -> Vec<Call> {
         Call::new("INVALID_ID: a malformed id", "GET", "get-persona").query("id=..%2F..%2Fetc"),
         Call::new("404: an id that was never saved", "GET", "get-persona")
             .query("id=AAAAAAAAAAAAAAAAAAAAA"),
+        Call::new("INVALID_ID: get-job without an id", "GET", "get-job"),
+        Call::new("INVALID_ID: a malformed job id", "GET", "get-job").query("id=..%2F..%2Fetc"),
+        Call::new("404: a job that was never made", "GET", "get-job")
+            .query("id=AAAAAAAAAAAAAAAAAAAAAAAA"),
+        Call::new("HEAD of a missing job", "HEAD", "get-job").query("id=AAAAAAAAAAAAAAAAAAAAAAAA"),
+        Call::new("405 on get-job", "POST", "get-job").json(&json!({})),
+        Call::new(
+            "400: a background run without a job id",
+            "POST",
+            "process-persona-background",
+        )
+        .json(&json!({})),
+        Call::new(
+            "404: a background run of an unknown job",
+            "POST",
+            "process-persona-background",
+        )
+        .json(&json!({ "id": "AAAAAAAAAAAAAAAAAAAAAAAA" })),
         Call::new("HEAD of health", "HEAD", "health"),
         Call::new("HEAD of the OpenAPI document", "HEAD", "openapi"),
         Call::new("HEAD of a missing persona", "HEAD", "get-persona")

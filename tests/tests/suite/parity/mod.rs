@@ -156,6 +156,17 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("INVALID_ID: no id", 400, "INVALID_ID"),
         ("INVALID_ID: a malformed id", 400, "INVALID_ID"),
         ("404: an id that was never saved", 404, "NOT_FOUND"),
+        ("INVALID_ID: get-job without an id", 400, "INVALID_ID"),
+        ("INVALID_ID: a malformed job id", 400, "INVALID_ID"),
+        ("404: a job that was never made", 404, "NOT_FOUND"),
+        ("HEAD of a missing job", 404, ""),
+        ("405 on get-job", 405, "METHOD_NOT_ALLOWED"),
+        (
+            "400: a background run without a job id",
+            400,
+            "INVALID_REQUEST",
+        ),
+        ("404: a background run of an unknown job", 404, "NOT_FOUND"),
         // A HEAD answer has no body on the wire, so no code to read.
         ("HEAD of health", 200, ""),
         ("HEAD of the OpenAPI document", 200, ""),

@@ -5,7 +5,7 @@
 
 mod contract;
 mod faults;
-mod records;
+pub(crate) mod records;
 mod replay;
 mod server;
 mod store;

@@ -9,7 +9,7 @@ use persona_tests::fake_supabase::FakeSupabase;
 use super::settings;
 use crate::records::{MadeRecords, records_contract};
 
-async fn over_fake() -> MadeRecords {
+pub(crate) async fn over_fake() -> MadeRecords {
     let fake = FakeSupabase::start().await;
     let store = SupabaseStore::connect(settings(&fake))
         .await
