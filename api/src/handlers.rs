@@ -187,7 +187,7 @@ fn read_save(request: &Request) -> Result<(Persona, SourceCounts, Option<Groundi
 
 /// Whether the client asked for a fresh extraction: `Cache-Control: no-cache` (or `max-age=0`,
 /// which means the same) among the request's directives, in any case and any header line.
-fn wants_fresh(request: &Request) -> bool {
+pub(crate) fn wants_fresh(request: &Request) -> bool {
     request
         .header_values("cache-control")
         .flat_map(|value| value.split(','))

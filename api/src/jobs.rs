@@ -58,15 +58,6 @@ pub(crate) fn prefers_async(request: &Request) -> bool {
     })
 }
 
-/// Whether `request` asks to skip cached results (`Cache-Control: no-cache`).
-fn asks_fresh(request: &Request) -> bool {
-    request.header_values("cache-control").any(|value| {
-        value
-            .split(',')
-            .any(|directive| directive.trim().eq_ignore_ascii_case("no-cache"))
-    })
-}
-
 impl Api {
     /// Runs jobs through `runner`, keeping them (in the service's record store) under `policy`;
     /// `Prefer: respond-async` is honoured from now on.
@@ -198,7 +189,7 @@ impl Api {
         let material = JobMaterial {
             text_blocks: bundle.text_blocks().to_vec(),
             links: bundle.links().to_vec(),
-            fresh: asks_fresh(request),
+            fresh: crate::handlers::wants_fresh(request),
             scenario: scenario.map(str::to_owned),
         };
         let record = self.jobs.jobs.create(material, request_id).await?;

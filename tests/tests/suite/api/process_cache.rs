@@ -70,12 +70,12 @@ async fn a_repeat_is_answered_from_the_cache_for_no_tokens() {
     assert_eq!(
         usage(&first),
         &json!({"model": "gpt-4o-mini", "prompt_tokens": 300, "completion_tokens": 60,
-                "attempts": 1, "cached": false})
+                "attempts": 1, "chunks": 1, "cached": false})
     );
     assert_eq!(
         usage(&again),
         &json!({"model": "gpt-4o-mini", "prompt_tokens": 0, "completion_tokens": 0,
-                "attempts": 0, "cached": true,
+                "attempts": 0, "chunks": 1, "cached": true,
                 "original": {"model": "gpt-4o-mini", "prompt_tokens": 300,
                              "completion_tokens": 60, "attempts": 1}})
     );
