@@ -133,7 +133,8 @@ impl Function {
             .api
             .handle_operation(Some(self.operation), request)
             .await;
-        if head {
+        // A 304 has no body to measure: its length would not be the 200's (RFC 9110 §8.6).
+        if head && response.status != 304 {
             // A proxy response knows no HEAD: the body is left out here, as actix leaves it out
             // on the wire, with the GET's length kept (RFC 9110 §9.3.2).
             let length = response.body.len().to_string();

@@ -44,6 +44,8 @@ pub(crate) enum Refusal {
     MissingId,
     /// An id that cannot be a persona's.
     BadId(InvalidPersonaId),
+    /// An `If-None-Match` that is neither `*` nor a list of entity tags.
+    BadIfNoneMatch,
     /// The material breaks the domain's input rules.
     Source(Vec<SourceError>),
     /// A part of a save body breaks the domain's rules.
@@ -137,6 +139,10 @@ impl From<Refusal> for ApiError {
                 "add the persona id to the query: /api/get-persona?id=ID",
             ),
             Refusal::BadId(e) => Self::new(ErrorCode::InvalidId, e.to_string()),
+            Refusal::BadIfNoneMatch => invalid(
+                "If-None-Match must be * or a comma-separated list of quoted entity tags, such \
+                 as the ETag a get-persona answer carried (\"…\" or W/\"…\")",
+            ),
             Refusal::Source(errors) => source(&errors),
             Refusal::Violations(part, violations) => {
                 let (message, prefix) = match part {

@@ -1,5 +1,6 @@
 //! Black-box tests of the actix front door: a real server on port 0, spoken to over HTTP.
 
+mod conditional;
 mod contract;
 mod cors;
 mod deadlines;
