@@ -91,6 +91,8 @@ async fn start(name: &str, config: Result<Config, ConfigError>) -> Result<Functi
 }
 
 #[cfg(test)]
+mod cache_tests;
+#[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
 mod tests;

@@ -11,12 +11,14 @@ use persona_adapters_mock::{MemoryRecords, MemoryStore, MockExtractor};
 use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor};
 use persona_adapters_supabase::{ConnectError, SupabaseStore};
 use persona_api::{Api, ApiSettings};
-use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore, RecordStore};
+use persona_ports::{
+    CachedStore, Offload, PersonaExtractor, PersonaService, PersonaStore, RecordStore,
+};
 use thiserror::Error;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::config::{Config, MockStore};
+use crate::config::{Config, MockStore, PersonaCache};
 use crate::limit::LimitedExtractor;
 
 /// Why the adapters could not be built.
@@ -50,6 +52,7 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
     let (store, bucket) = store(config).await?;
+    let store = cached(store, config);
     let records = records(config);
     Ok(assemble(
         config, offload, extractor, model, store, records, bucket,
@@ -170,6 +173,23 @@ fn extractor(
 // prefix; in memory for now.
 fn records(_config: &Config) -> Arc<dyn RecordStore> {
     Arc::new(MemoryRecords::new())
+}
+
+/// `store` behind the in-process cache of saved personas, unless `PERSONA_CACHE_BYTES` is 0.
+fn cached(store: Arc<dyn PersonaStore>, config: &Config) -> Arc<dyn PersonaStore> {
+    let PersonaCache {
+        max_bytes,
+        fresh_for,
+    } = config.persona_cache;
+    info!(
+        max_bytes,
+        fresh_for_ms = fresh_for.as_millis(),
+        "persona cache"
+    );
+    if max_bytes == 0 {
+        return store;
+    }
+    Arc::new(CachedStore::new(store, max_bytes, fresh_for))
 }
 
 /// The store, and the bucket it writes to (`None` unless Supabase).

@@ -16,7 +16,9 @@ use crate::signing::{SigningConfig, SigningConfigError};
 use crate::telemetry::{LogFormat, Logging};
 
 mod openai_generation;
+mod persona_cache;
 pub use openai_generation::Generation;
+pub use persona_cache::{DEFAULT_PERSONA_CACHE_BYTES, DEFAULT_PERSONA_CACHE_TTL, PersonaCache};
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
 ///
@@ -67,6 +69,8 @@ pub struct Config {
     pub signing: SigningConfig,
     /// `MOCK_FAULT_RATE` and `MOCK_LATENCY_MS` (mock mode only; none by default).
     pub mock_faults: MockFaults,
+    /// `PERSONA_CACHE_BYTES` and `PERSONA_CACHE_TTL_MS`: the cache of saved personas.
+    pub persona_cache: PersonaCache,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -258,6 +262,7 @@ impl Config {
             grounding,
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
+            persona_cache: persona_cache::persona_cache(get)?,
         })
     }
 }

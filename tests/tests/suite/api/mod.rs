@@ -9,6 +9,7 @@ mod grounding;
 pub(crate) mod helpers;
 mod invisible;
 mod persistence;
+mod persona_cache;
 mod privacy;
 mod process;
 mod protocol;
