@@ -5,7 +5,7 @@ use std::time::Duration;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use persona_api::{Api, Operation};
 use persona_wiring::config::ConfigError;
-use persona_wiring::{Config, MockStore, WiringError, build_api};
+use persona_wiring::{BucketCheck, Config, MockStore, WiringError, build_api};
 use serde_json::Value;
 use thiserror::Error;
 use tracing::error;
@@ -105,7 +105,14 @@ impl Function {
     pub async fn build(name: &str, config: &Config) -> Result<Self, StartError> {
         let operation =
             Operation::from_name(name).ok_or_else(|| StartError::UnknownFunction(name.into()))?;
-        let api = build_api(config).await?;
+        let mut config = config.clone();
+        // Every request may start a function afresh: a cold get-persona makes the one storage
+        // call it needs. health checks the bucket as it starts, so a deploy's first look at
+        // /api/health says whether the store can be used.
+        if operation != Operation::Health {
+            config.bucket_check = BucketCheck::OnBucketError;
+        }
+        let api = build_api(&config).await?;
         Ok(Self::new(operation, api))
     }
 

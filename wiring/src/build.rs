@@ -18,7 +18,7 @@ use thiserror::Error;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::config::{Config, MockStore, PersonaCache};
+use crate::config::{BucketCheck, Config, MockStore, PersonaCache};
 use crate::limit::LimitedExtractor;
 
 /// Why the adapters could not be built.
@@ -41,8 +41,9 @@ pub enum WiringError {
 ///   file store, when [`Config::mock_store`] says so: a function's memory dies with each call).
 /// - otherwise the extractor is OpenAI when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set, else
 ///   the mock with a loud warning; the store is Supabase when `SUPABASE_URL` and
-///   `SUPABASE_SERVICE_ROLE_KEY` are set (its private bucket is checked or created here), else
-///   the file store in `PERSONA_DATA_DIR`.
+///   `SUPABASE_SERVICE_ROLE_KEY` are set (its private bucket is checked or created here, or on
+///   the first bucket error under [`BucketCheck::OnBucketError`]), else the file store in
+///   `PERSONA_DATA_DIR`.
 ///
 /// # Errors
 ///
@@ -198,7 +199,10 @@ async fn store(config: &Config) -> Result<(Arc<dyn PersonaStore>, Option<String>
         return Ok((Arc::new(MemoryStore::with_samples()), None));
     }
     if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
-        let store = SupabaseStore::connect(supabase.clone()).await?;
+        let store = match config.bucket_check {
+            BucketCheck::AtStart => SupabaseStore::connect(supabase.clone()).await?,
+            BucketCheck::OnBucketError => SupabaseStore::open(supabase.clone())?,
+        };
         let bucket = store.bucket().to_owned();
         return Ok((Arc::new(store), Some(bucket)));
     }

@@ -71,6 +71,8 @@ pub struct Config {
     pub mock_faults: MockFaults,
     /// `PERSONA_CACHE_BYTES` and `PERSONA_CACHE_TTL_MS`: the cache of saved personas.
     pub persona_cache: PersonaCache,
+    /// When the Supabase bucket is checked: at start, unless a front door says otherwise.
+    pub bucket_check: BucketCheck,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -111,6 +113,16 @@ pub enum MockStore {
     Memory,
     /// The file store in `PERSONA_DATA_DIR`.
     Files,
+}
+
+/// When the Supabase bucket is checked (that it exists and is private; created when missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketCheck {
+    /// Before serving: a server starts once and fails early on a bucket it cannot use.
+    AtStart,
+    /// On the first bucket error: a function starts for every cold request, which then makes
+    /// the one storage call it needs.
+    OnBucketError,
 }
 
 /// A setting that cannot be understood; names the variable and what it takes.
@@ -263,6 +275,7 @@ impl Config {
             signing: SigningConfig::from_lookup(get)?,
             mock_faults: mock::mock_faults(&get, mock_mode)?,
             persona_cache: persona_cache::persona_cache(get)?,
+            bucket_check: BucketCheck::AtStart,
         })
     }
 }

@@ -18,4 +18,4 @@ pub mod signing;
 pub mod telemetry;
 
 pub use build::{WiringError, build_api, build_api_in_memory};
-pub use config::{Config, MockStore};
+pub use config::{BucketCheck, Config, MockStore};
