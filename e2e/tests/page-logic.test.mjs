@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ShownError, readEnvelope, regrounded, retryAfterSeconds, tidyList } from '../../public/app.js';
+import { ShownError, cacheNote, readEnvelope, regrounded, retryAfterSeconds, tidyList } from '../../public/app.js';
 import { BASE, BLOCK_ONE, BLOCK_TWO } from './browser.mjs';
 
 const entry = (quote) => ({ status: 'quoted', quote, source: 'block:0', span: { start: 0, end: 5 } });
@@ -145,5 +145,15 @@ describe('the wait an error asks for', () => {
     assert.equal(shown.retryAfter, 10);
     assert.equal(shown.requestId, 'r-1');
     assert.equal(shown.code, 'RATE_LIMITED');
+  });
+});
+
+describe('cacheNote', () => {
+  test('a cached answer is said to be one, a fresh one is not', () => {
+    assert.match(cacheNote({ model: 'mock', prompt_tokens: 0, completion_tokens: 0, attempts: 0, cached: true }), /from the cache/);
+    assert.equal(cacheNote({ model: 'mock', prompt_tokens: 5, completion_tokens: 5, attempts: 1, cached: false }), null);
+    // An answer from before the field existed, or none at all.
+    assert.equal(cacheNote({ model: 'mock' }), null);
+    assert.equal(cacheNote(undefined), null);
   });
 });
