@@ -89,7 +89,9 @@ def server_steps(log_path):
                 fields = json.loads(line).get("fields", {})
             except ValueError:
                 continue
-            if fields.get("message") == "supabase call":
+            if fields.get("message") == "persona-server listening":
+                calls = []  # the bucket check at start belongs to no request
+            elif fields.get("message") == "supabase call":
                 calls.append(float(fields["call_ms"]))
             elif fields.get("message") == "request":
                 requests.append((fields["route"], fields["status"], fields["duration_ms"], calls))
