@@ -109,7 +109,7 @@ fn cached(store: &Arc<Counting>, max_bytes: u64) -> (CachedStore, Arc<Mutex<Inst
 #[tokio::test]
 async fn a_repeated_get_is_answered_without_reading_the_store() {
     let doc = document(1, 100);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, _) = cached(&store, 1 << 20);
     for _ in 0..5 {
         assert_eq!(cache.get(doc.id()).await, Ok(doc.clone()));
@@ -121,7 +121,7 @@ async fn a_repeated_get_is_answered_without_reading_the_store() {
 #[tokio::test]
 async fn a_copy_older_than_its_freshness_is_read_again_and_dropped_when_gone() {
     let doc = document(1, 100);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, now) = cached(&store, 1 << 20);
     cache.get(doc.id()).await.expect("found");
     // Deleted behind this instance's back: the copy answers until it is no longer fresh.
@@ -138,7 +138,7 @@ async fn a_copy_older_than_its_freshness_is_read_again_and_dropped_when_gone() {
 #[tokio::test]
 async fn a_copy_read_again_is_fresh_again() {
     let doc = document(1, 100);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, now) = cached(&store, 1 << 20);
     cache.get(doc.id()).await.expect("found");
     advance(&now, FRESH);
@@ -151,7 +151,7 @@ async fn a_copy_read_again_is_fresh_again() {
 #[tokio::test]
 async fn errors_are_not_kept_and_a_stale_copy_is_not_served_when_the_store_fails() {
     let doc = document(1, 100);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, now) = cached(&store, 1 << 20);
     let outage = StoreError::Unavailable {
         retryable: true,
@@ -208,7 +208,7 @@ async fn the_copies_never_weigh_more_than_the_bound() {
 #[tokio::test]
 async fn a_document_larger_than_the_bound_is_never_kept() {
     let doc = document(1, 2_000);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, _) = cached(&store, 1_000);
     for _ in 0..3 {
         assert_eq!(cache.get(doc.id()).await, Ok(doc.clone()));
@@ -219,7 +219,7 @@ async fn a_document_larger_than_the_bound_is_never_kept() {
 #[tokio::test]
 async fn a_forgotten_copy_is_read_again() {
     let doc = document(1, 100);
-    let store = Arc::new(Counting::with(&[doc.clone()]));
+    let store = Arc::new(Counting::with(std::slice::from_ref(&doc)));
     let (cache, _) = cached(&store, 1 << 20);
     cache.get(doc.id()).await.expect("found");
     cache.forget(doc.id());
@@ -235,7 +235,7 @@ async fn a_read_in_flight_when_a_forget_runs_does_not_put_its_copy_back() {
     let gate = Arc::new(Notify::new());
     let store = Arc::new(Counting {
         gate: Some(Arc::clone(&gate)),
-        ..Counting::with(&[doc.clone()])
+        ..Counting::with(std::slice::from_ref(&doc))
     });
     let (cache, _) = cached(&store, 1 << 20);
     let cache = Arc::new(cache);
