@@ -135,6 +135,15 @@ export function retryAfterSeconds(header) {
   return /^\d+$/.test(value) ? Number(value) : null;
 }
 
+/**
+ * What the page says about where a process answer came from: a cached answer (`usage.cached`,
+ * the same material processed before) cost no model call; null for a fresh extraction.
+ */
+export function cacheNote(usage) {
+  if (usage?.cached !== true) return null;
+  return 'Answered from the cache: this material was processed before, so no model was called (0 tokens).';
+}
+
 /** Reads an answer: its `data` on success, a ShownError otherwise. */
 export function readEnvelope(status, text, headerRequestId, retryAfter = null) {
   let body;
@@ -373,6 +382,8 @@ async function processMaterial(event) {
     state.savedId = null;
     finish(progress);
     showReview();
+    const note = cacheNote(data.usage);
+    if (note) say(note);
   } catch (error) {
     finish(progress);
     if (error?.name === 'AbortError') {

@@ -8,6 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use thiserror::Error;
 use tracing::{error, info, warn};
 
+use persona_ports::StoreError;
+
 use crate::retry::Policy;
 use crate::wire::{Bucket, Fault, FaultKind, NewBucket};
 use crate::{Auth, CONNECT_TIMEOUT, DEFAULT_BUCKET, JSON, MAX_DOCUMENT_BYTES, SupabaseStore};
@@ -93,6 +95,7 @@ impl SupabaseStore {
     pub async fn connect(settings: SupabaseSettings) -> Result<Self, ConnectError> {
         let mut store = Self::configure(settings)?;
         let bucket = store.bootstrap().await?;
+        store.bucket_checked = tokio::sync::OnceCell::new_with(Some(()));
         if let Some(limit) = bucket.file_size_limit.filter(|l| *l > 0) {
             store.max_document_bytes = store.max_document_bytes.min(limit);
         }
@@ -105,6 +108,44 @@ impl SupabaseStore {
         }
         info!(bucket = %store.bucket, max_document_bytes = store.max_document_bytes, "supabase store ready");
         Ok(store)
+    }
+
+    /// Checks the settings, without any request: the bucket is checked (and created when
+    /// missing, refused when public) only when a call meets a bucket error. What a cold function
+    /// uses, so that serving one request costs one storage call, not two.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConnectError`] saying which setting is wrong: the URL, the bucket name or the key.
+    pub fn open(settings: SupabaseSettings) -> Result<Self, ConnectError> {
+        let store = Self::configure(settings)?;
+        info!(bucket = %store.bucket, "supabase store opened; the bucket is checked on a bucket error");
+        Ok(store)
+    }
+
+    /// After a call that got `result`: when it met a missing bucket on a store whose bucket
+    /// was never checked, checks it now (creating it private when missing) and says the call
+    /// should be made again; `false` otherwise.
+    ///
+    /// # Errors
+    ///
+    /// When the bucket cannot be used: a public bucket, a rejected key, an unreachable server.
+    pub(crate) async fn bucket_missing<T>(
+        &self,
+        result: &Result<T, Fault>,
+    ) -> Result<bool, StoreError> {
+        let missing = matches!(result, Err(f) if f.kind == FaultKind::NoSuchBucket);
+        if !missing || self.bucket_checked.initialized() {
+            return Ok(false);
+        }
+        self.bucket_checked
+            .get_or_try_init(|| async { self.bootstrap().await.map(drop) })
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                retryable: matches!(e, ConnectError::Unreachable { .. }),
+                reason: format!("the storage bucket cannot be used: {e}"),
+            })?;
+        Ok(true)
     }
 
     /// Validates the settings and builds the client, without any request.
@@ -143,6 +184,7 @@ impl SupabaseStore {
                 deadline: settings.deadline,
             },
             max_document_bytes: MAX_DOCUMENT_BYTES,
+            bucket_checked: tokio::sync::OnceCell::new(),
         })
     }
 

@@ -6,7 +6,8 @@
 //! object's user metadata (`x-metadata`, base64 JSON).
 //!
 //! - [`SupabaseStore::connect`] checks the bucket once and creates it (private, 5 MiB, JSON only)
-//!   when missing; it refuses a public bucket.
+//!   when missing; it refuses a public bucket. [`SupabaseStore::open`] makes no request: the same
+//!   check runs when a call first meets a bucket error, and the call is made again once.
 //! - A create never overwrites (`x-upsert: false`). A create whose earlier attempt may have landed
 //!   (timeout, dropped connection, 5xx) is retried under the same id, and the `KeyAlreadyExists`
 //!   that follows counts as success only when the stored document is the one being saved.
@@ -27,7 +28,7 @@ mod wire;
 
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -67,8 +68,13 @@ pub struct SupabaseStore {
     bucket: String,
     auth: Auth,
     policy: Policy,
-    /// The smaller of [`MAX_DOCUMENT_BYTES`] and the bucket's own `file_size_limit`.
+    /// The smaller of [`MAX_DOCUMENT_BYTES`] and the bucket's own `file_size_limit` (when the
+    /// bucket was checked at start).
     max_document_bytes: u64,
+    /// Set once the bucket is known to exist and be private: at start
+    /// ([`SupabaseStore::connect`]), or on the first bucket error of a store opened without a
+    /// request ([`SupabaseStore::open`]).
+    bucket_checked: tokio::sync::OnceCell<()>,
 }
 
 /// The two headers that carry the key, marked sensitive so no `Debug` of a request shows them.
@@ -112,9 +118,17 @@ impl SupabaseStore {
 
     /// Sends one request; the body of a success, or the fault.
     async fn call(&self, request: RequestBuilder) -> Result<Vec<u8>, Fault> {
+        let started = Instant::now();
         let response = request.send().await.map_err(Fault::from_transport)?;
         let status = response.status();
         let body = response.bytes().await;
+        // One exchange with Storage, body read: what bench/storage-floor subtracts from a
+        // request's time to find the time beyond the storage call.
+        debug!(
+            status = status.as_u16(),
+            call_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "supabase call"
+        );
         match body {
             Ok(body) if status.is_success() => Ok(body.to_vec()),
             Ok(body) => Err(Fault::from_answer(status.as_u16(), &body)),
@@ -245,8 +259,8 @@ impl PersonaStore for SupabaseStore {
         let metadata = &BASE64.encode(metadata);
         let path = &self.object_path(document.id());
         let bytes = &bytes;
-        let result = self
-            .retrying("upload", |attempt, timeout| async move {
+        let upload = || {
+            self.retrying("upload", |attempt, timeout| async move {
                 let request = self
                     .request(Method::POST, path, timeout)
                     .header(CONTENT_TYPE, JSON)
@@ -263,7 +277,11 @@ impl PersonaStore for SupabaseStore {
                     Err(f) => Err(f),
                 }
             })
-            .await;
+        };
+        let mut result = upload().await;
+        if self.bucket_missing(&result).await? {
+            result = upload().await;
+        }
         match result {
             Ok(()) => {
                 debug!(size, "stored");
@@ -275,10 +293,12 @@ impl PersonaStore for SupabaseStore {
 
     #[tracing::instrument(name = "supabase.get", skip_all, fields(persona_tag = %IdTag::of(id)))]
     async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
-        let bytes = self
-            .retrying("download", |_, timeout| self.download(id, timeout))
-            .await
-            .map_err(|fault| self.store_error(fault, id, 0))?;
+        let download = || self.retrying("download", |_, timeout| self.download(id, timeout));
+        let mut result = download().await;
+        if self.bucket_missing(&result).await? {
+            result = download().await;
+        }
+        let bytes = result.map_err(|fault| self.store_error(fault, id, 0))?;
         StoredPersona::from_json(&bytes, id).map_err(|e| {
             error!(error = %e, "stored persona document is damaged");
             StoreError::Unexpected(e.to_string())

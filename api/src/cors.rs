@@ -12,13 +12,14 @@ pub enum CorsPolicy {
 }
 
 /// Request headers a browser may send on a cross-origin call (`cache-control: no-cache` asks
-/// process-persona for a fresh extraction).
-const ALLOWED_HEADERS: &str = "content-type, x-request-id, cache-control";
+/// process-persona for a fresh extraction; `if-none-match` asks get-persona for a 304).
+const ALLOWED_HEADERS: &str = "content-type, x-request-id, cache-control, if-none-match";
 /// The same in mock mode, with the header that names a mock scenario
 /// ([`crate::scenario::HEADER`]): a browser preflights it before sending it.
-const MOCK_ALLOWED_HEADERS: &str = "content-type, x-request-id, cache-control, x-mock-scenario";
+const MOCK_ALLOWED_HEADERS: &str =
+    "content-type, x-request-id, cache-control, if-none-match, x-mock-scenario";
 /// Response headers a browser script may read.
-const EXPOSED_HEADERS: &str = "x-request-id, retry-after";
+const EXPOSED_HEADERS: &str = "x-request-id, retry-after, etag";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE: &str = "600";
 

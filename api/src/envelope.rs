@@ -16,6 +16,15 @@ pub(crate) enum Answer {
     },
     /// A document generated once at start (the OpenAPI document, a JSON Schema).
     Document(&'static [u8]),
+    /// A saved persona's answer (200) with its strong tag ([`crate::conditional::etag`]).
+    Tagged {
+        body: Vec<u8>,
+        etag: String,
+    },
+    /// The client's copy, named by `etag`, is current: 304 with no body.
+    NotModified {
+        etag: String,
+    },
     NoContent,
     /// 202: a background job was queued; `location` is where to follow it.
     Accepted {
@@ -23,6 +32,14 @@ pub(crate) enum Answer {
         location: String,
     },
 }
+
+/// Generated documents change only with a release: anyone may keep them for five minutes.
+const CACHE_DOCUMENT: &str = "public, max-age=300";
+/// A saved persona is personal and may be deleted: only the client's own cache may keep it, and
+/// only to ask again with `If-None-Match` each time (no shared cache, no answer unchecked).
+const CACHE_PERSONA: &str = "private, no-cache";
+/// Everything else is an answer to this request alone.
+const CACHE_NONE: &str = "no-store";
 
 impl Answer {
     pub(crate) fn ok(data: &impl Serialize) -> Self {
@@ -43,6 +60,15 @@ impl Answer {
         Self::Accepted {
             body: envelope(data),
             location,
+        }
+    }
+
+    /// The `Cache-Control` of an answer (`None`: of an error).
+    pub(crate) fn cache_control(answer: Option<&Self>) -> &'static str {
+        match answer {
+            Some(Self::Document(_)) => CACHE_DOCUMENT,
+            Some(Self::Tagged { .. } | Self::NotModified { .. }) => CACHE_PERSONA,
+            Some(Self::Data { .. } | Self::NoContent | Self::Accepted { .. }) | None => CACHE_NONE,
         }
     }
 
@@ -67,6 +93,20 @@ impl Answer {
                 ],
                 body,
             },
+            Self::Tagged { body, etag } => Response {
+                status: 200,
+                headers: vec![
+                    ("content-type".into(), "application/json".into()),
+                    ("etag".into(), etag),
+                ],
+                body,
+            },
+            // RFC 9110 §15.4.5: the headers a 200 would carry about caching, and no content.
+            Self::NotModified { etag } => Response {
+                status: 304,
+                headers: vec![("etag".into(), etag)],
+                body: Vec::new(),
+            },
             Self::NoContent => Response {
                 status: 204,
                 headers: operation
@@ -78,7 +118,8 @@ impl Answer {
     }
 }
 
-fn envelope(data: &impl Serialize) -> Vec<u8> {
+/// `{"success": true, "data": data}` as bytes.
+pub(crate) fn envelope(data: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(&json!({ "success": true, "data": data }))
         .expect("API data always serialises")
 }

@@ -7,11 +7,12 @@
 use persona_domain::{Grounding, PersonaId, SourceBundle, SourceCounts, StoredPersona};
 use persona_ports::{Persona, ProcessOptions, Processed, offloaded};
 
+use crate::conditional::{IfNoneMatch, etag};
 use crate::dto::{
     GetData, HealthData, OriginalUsage, ProcessData, ProcessRequest, SaveData, SaveRequest,
     UsageData,
 };
-use crate::envelope::Answer;
+use crate::envelope::{Answer, envelope};
 use crate::error::{ApiError, Part, Refusal};
 use crate::pipeline::Outcome;
 use crate::{Api, Operation, Request, body, jobs, openapi};
@@ -129,17 +130,24 @@ impl Api {
         }))
     }
 
+    /// The persona under `?id=`, tagged; 304 when the client's `If-None-Match` names it.
     async fn get(&self, request: &Request) -> Result<Answer, ApiError> {
         let raw = request.query_param("id").ok_or(Refusal::MissingId)?;
         let id = PersonaId::parse(&raw).map_err(Refusal::BadId)?;
+        let condition = IfNoneMatch::of(request)?;
         self.mock_scenario(Operation::GetPersona, request).await?;
         let stored: StoredPersona = self.service.get(&id).await?;
-        Ok(Answer::ok(&GetData {
+        let body = envelope(&GetData {
             id: stored.id().clone(),
             persona: stored.persona().clone(),
             grounding: stored.grounding().cloned(),
             metadata: stored.metadata().clone(),
-        }))
+        });
+        let etag = etag(&body);
+        if condition.is_some_and(|c| c.matches(&etag)) {
+            return Ok(Answer::NotModified { etag });
+        }
+        Ok(Answer::Tagged { body, etag })
     }
 
     /// `read(request)`, through the offload when there is one (with a copy of the request, as

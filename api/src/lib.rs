@@ -14,6 +14,7 @@
 //!   headers, the request log line) around its handler.
 //! - `handlers`: one per operation: read the input, call the service, shape the data.
 //! - `envelope`: answers and errors written as responses.
+//! - `conditional`: get-persona's `ETag` and the client's `If-None-Match`.
 //! - [`error`]: error codes and statuses, and the one mapping from every failure (the request's
 //!   own, the domain's input errors and violations, the port errors) to them.
 //! - [`body`]: reading and validating JSON bodies.
@@ -29,6 +30,7 @@
 
 pub mod body;
 mod bounds;
+mod conditional;
 pub mod cors;
 pub mod dto;
 mod envelope;

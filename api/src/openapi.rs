@@ -181,9 +181,31 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                 .build(),
         );
     }
+    if operation == Operation::GetPersona {
+        success = success.header("etag", etag_header()).header(
+            "cache-control",
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::String))
+                .description(Some(
+                    "`private, no-cache`: a client may keep the persona, but asks again with \
+                     `If-None-Match` before using its copy.",
+                ))
+                .build(),
+        );
+    }
     let mut responses = ResponsesBuilder::new().response(success_status, success);
     if operation == Operation::ProcessPersona {
         responses = responses.response("202", accepted());
+    }
+    if operation == Operation::GetPersona {
+        responses = responses.response(
+            "304",
+            with_request_id(ResponseBuilder::new().description(
+                "Not modified: `If-None-Match` named the persona's current `ETag`, so the \
+                 client's copy is current. No body.",
+            ))
+            .header("etag", etag_header()),
+        );
     }
     for status in errors {
         responses = responses.response(status.to_string(), Ref::from_response_name("Error"));
@@ -238,6 +260,18 @@ fn describe(operation: Operation) -> utoipa::openapi::path::Operation {
                             .schema_type(Type::String)
                             .pattern(Some("^[A-Za-z0-9_-]{21}$")),
                     )),
+            );
+            builder = builder.parameter(
+                ParameterBuilder::new()
+                    .name("If-None-Match")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "The `ETag` of the copy the client holds (or a list of them, or `*`): \
+                         the answer is then 304 with no body while the persona is unchanged. \
+                         Anything but `*` or quoted entity tags is a 400.",
+                    ))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
             );
         }
         Operation::GetJob => {
@@ -329,6 +363,17 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
                 .schema(Some(Ref::from_schema_name("ErrorResponse")))
                 .build(),
         )
+        .build()
+}
+
+/// get-persona's `ETag`.
+fn etag_header() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(
+            "A strong entity tag: the SHA-256 of the 200 answer's body, quoted. Send it back as \
+             `If-None-Match` to have a 304 while the persona is unchanged.",
+        ))
         .build()
 }
 

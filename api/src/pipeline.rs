@@ -84,10 +84,7 @@ impl Api {
                     Err(Refusal::Deadline(self.settings.deadline).into())
                 }),
         };
-        let cache = match result {
-            Ok(Answer::Document(_)) => "public, max-age=300",
-            _ => "no-store",
-        };
+        let cache = Answer::cache_control(result.as_ref().ok());
         let mut response = match result {
             Ok(answer) => answer.into_response(operation),
             Err(error) => error_response(&error, &request_id),

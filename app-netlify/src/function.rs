@@ -5,7 +5,7 @@ use std::time::Duration;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use persona_api::{Api, Operation};
 use persona_wiring::config::ConfigError;
-use persona_wiring::{Config, MockStore, WiringError, build_api};
+use persona_wiring::{BucketCheck, Config, MockStore, WiringError, build_api};
 use serde_json::Value;
 use thiserror::Error;
 use tracing::error;
@@ -113,7 +113,14 @@ impl Function {
     pub async fn build(name: &str, config: &Config) -> Result<Self, StartError> {
         let operation =
             Operation::from_name(name).ok_or_else(|| StartError::UnknownFunction(name.into()))?;
-        let mut api = build_api(config).await?;
+        let mut config = config.clone();
+        // Every request may start a function afresh: a cold get-persona makes the one storage
+        // call it needs. health checks the bucket as it starts, so a deploy's first look at
+        // /api/health says whether the store can be used.
+        if operation != Operation::Health {
+            config.bucket_check = BucketCheck::OnBucketError;
+        }
+        let mut api = build_api(&config).await?;
         if let Some(url) = &config.jobs.background {
             api = api.with_jobs(
                 config.jobs.policy,
@@ -147,7 +154,8 @@ impl Function {
             .api
             .handle_operation(Some(self.operation), request)
             .await;
-        if head {
+        // A 304 has no body to measure: its length would not be the 200's (RFC 9110 §8.6).
+        if head && response.status != 304 {
             // A proxy response knows no HEAD: the body is left out here, as actix leaves it out
             // on the wire, with the GET's length kept (RFC 9110 §9.3.2).
             let length = response.body.len().to_string();

@@ -32,12 +32,13 @@ pub mod function;
 pub mod response;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use lambda_http::{LambdaEvent, service_fn};
 use persona_wiring::Config;
 use persona_wiring::config::{ConfigError, logging_from_env};
 use serde_json::Value;
-use tracing::error;
+use tracing::{error, info};
 
 pub use function::{DEFAULT_DATA_DIR, Function, StartError, config_from_lookup};
 
@@ -74,14 +75,33 @@ async fn serve(name: &str, config: Result<Config, ConfigError>) -> ExitCode {
         }
     };
     let function = &function;
+    let answered = &AtomicU64::new(0);
     let handler = service_fn(move |event: LambdaEvent<Value>| async move {
-        function
+        let answer = function
             .answer(event.payload)
             .await
-            .map_err(lambda_http::Error::from)
+            .map_err(lambda_http::Error::from);
+        answered.fetch_add(1, Ordering::Relaxed);
+        answer
     });
-    match lambda_http::lambda_runtime::run(handler).await {
+    let result = lambda_http::lambda_runtime::run(handler).await;
+    ended(name, result, answered.load(Ordering::Relaxed))
+}
+
+/// How the function ends once the runtime loop has. The loop only ends when the runtime API
+/// cannot be reached: before any invocation that is a failure; after one, it is the host ending
+/// this instance (the Netlify CLI's functions proxy goes away after each answer), and the
+/// function ends cleanly.
+fn ended(name: &str, result: Result<(), lambda_http::Error>, answered: u64) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if answered > 0 => {
+            info!(
+                function = name,
+                answered, "the runtime API went away; ending: {e}"
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             error!(function = name, "the Lambda runtime failed: {e}");
             ExitCode::FAILURE
@@ -93,6 +113,8 @@ async fn start(name: &str, config: Result<Config, ConfigError>) -> Result<Functi
     Function::build(name, &config?).await
 }
 
+#[cfg(test)]
+mod cache_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

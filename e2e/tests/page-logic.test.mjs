@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  JOB_POLL_FIRST_MS, JOB_POLL_MAX_MS, ShownError, jobFraction, jobOutcome, jobPollDelay, readEnvelope,
-  regrounded, retryAfterSeconds, tidyList,
+  JOB_POLL_FIRST_MS, JOB_POLL_MAX_MS, ShownError, cacheNote, jobFraction, jobOutcome, jobPollDelay,
+  readEnvelope, regrounded, retryAfterSeconds, tidyList,
 } from '../../public/app.js';
 import { BASE, BLOCK_ONE, BLOCK_TWO } from './browser.mjs';
 
@@ -171,5 +171,15 @@ describe('following a background job', () => {
     const error = { code: 'EXTRACTION_FAILED', message: 'try again', request_id: 'r1', retryable: true, details: [] };
     assert.throws(() => jobOutcome({ status: 'failed', error }), (thrown) =>
       thrown instanceof ShownError && thrown.message === 'try again' && thrown.requestId === 'r1');
+  });
+});
+
+describe('cacheNote', () => {
+  test('a cached answer is said to be one, a fresh one is not', () => {
+    assert.match(cacheNote({ model: 'mock', prompt_tokens: 0, completion_tokens: 0, attempts: 0, cached: true }), /from the cache/);
+    assert.equal(cacheNote({ model: 'mock', prompt_tokens: 5, completion_tokens: 5, attempts: 1, cached: false }), null);
+    // An answer from before the field existed, or none at all.
+    assert.equal(cacheNote({ model: 'mock' }), null);
+    assert.equal(cacheNote(undefined), null);
   });
 });

@@ -1,7 +1,8 @@
 //! The driven ports and the use cases that drive them.
 //!
 //! - [`PersonaExtractor`]: turns a [`SourceBundle`] into a [`PersonaDraft`] (an LLM, or the mock).
-//! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory).
+//! - [`PersonaStore`]: keeps [`StoredPersona`] documents under their ids (Supabase, files, memory);
+//!   [`CachedStore`] keeps the ones read in memory, bounded in bytes, in front of any of them.
 //! - [`PersonaService`]: process, save and get, written once against the two ports.
 //! - [`RecordStore`]: short-lived records (jobs, the process cache) beside the personas.
 //! - [`Jobs`]: background jobs (status, progress, lease, TTL) kept in the [`RecordStore`].
@@ -28,7 +29,7 @@ pub use jobs::{
 pub use offload::{Job, JobDone, Offload, offloaded};
 pub use records::{InvalidRecordKey, RecordEntry, RecordKey, RecordKind, RecordStore};
 pub use service::{PersonaService, ProcessCache, ProcessOptions, Processed, Progress};
-pub use store::{MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
+pub use store::{CachedStore, Clock, MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
 
 // The domain types every port speaks, re-exported so adapters need one import path.
 pub use persona_domain::{

@@ -6,6 +6,10 @@ use async_trait::async_trait;
 use persona_domain::{PersonaId, StoredPersona};
 use thiserror::Error;
 
+mod cached;
+
+pub use cached::{CachedStore, Clock};
+
 /// Keeps persona documents, one per id, and never overwrites one.
 ///
 /// Implementations: Supabase Storage, the local file system, memory.

@@ -11,12 +11,14 @@ use persona_adapters_mock::{MemoryRecords, MemoryStore, MockExtractor};
 use persona_adapters_openai::{OpenAiConfigError, OpenAiExtractor};
 use persona_adapters_supabase::{ConnectError, SupabaseStore};
 use persona_api::{Api, ApiSettings};
-use persona_ports::{Offload, PersonaExtractor, PersonaService, PersonaStore, RecordStore};
+use persona_ports::{
+    CachedStore, Offload, PersonaExtractor, PersonaService, PersonaStore, RecordStore,
+};
 use thiserror::Error;
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
-use crate::config::{Config, MockStore};
+use crate::config::{BucketCheck, Config, MockStore, PersonaCache};
 use crate::jobs::job_pool;
 use crate::limit::LimitedExtractor;
 
@@ -40,8 +42,9 @@ pub enum WiringError {
 ///   file store, when [`Config::mock_store`] says so: a function's memory dies with each call).
 /// - otherwise the extractor is OpenAI when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set, else
 ///   the mock with a loud warning; the store is Supabase when `SUPABASE_URL` and
-///   `SUPABASE_SERVICE_ROLE_KEY` are set (its private bucket is checked or created here), else
-///   the file store in `PERSONA_DATA_DIR`.
+///   `SUPABASE_SERVICE_ROLE_KEY` are set (its private bucket is checked or created here, or on
+///   the first bucket error under [`BucketCheck::OnBucketError`]), else the file store in
+///   `PERSONA_DATA_DIR`.
 ///
 /// # Errors
 ///
@@ -51,6 +54,7 @@ pub async fn build_api(config: &Config) -> Result<Api, WiringError> {
     let offload = offload();
     let (extractor, model) = extractor(config, &offload)?;
     let (store, records, bucket) = store(config).await?;
+    let store = cached(store, config);
     let api = assemble(config, offload, extractor, model, store, records, bucket);
     Ok(if config.jobs.pool {
         api.with_jobs(
@@ -195,6 +199,23 @@ fn extractor(
     Ok((Arc::new(limited), Some(config.openai.model.clone())))
 }
 
+/// `store` behind the in-process cache of saved personas, unless `PERSONA_CACHE_BYTES` is 0.
+fn cached(store: Arc<dyn PersonaStore>, config: &Config) -> Arc<dyn PersonaStore> {
+    let PersonaCache {
+        max_bytes,
+        fresh_for,
+    } = config.persona_cache;
+    info!(
+        max_bytes,
+        fresh_for_ms = fresh_for.as_millis(),
+        "persona cache"
+    );
+    if max_bytes == 0 {
+        return store;
+    }
+    Arc::new(CachedStore::new(store, max_bytes, fresh_for))
+}
+
 /// The store, where jobs and the process cache are kept (beside the personas: the same memory,
 /// folder or bucket, so every instance and every function shares them), and the bucket it
 /// writes to (`None` unless Supabase).
@@ -207,7 +228,10 @@ async fn store(config: &Config) -> Result<Stores, WiringError> {
         ));
     }
     if let (false, Some(supabase)) = (config.mock_mode, &config.supabase) {
-        let store = Arc::new(SupabaseStore::connect(supabase.clone()).await?);
+        let store = Arc::new(match config.bucket_check {
+            BucketCheck::AtStart => SupabaseStore::connect(supabase.clone()).await?,
+            BucketCheck::OnBucketError => SupabaseStore::open(supabase.clone())?,
+        });
         let bucket = store.bucket().to_owned();
         return Ok((store.clone(), store, Some(bucket)));
     }

@@ -17,9 +17,11 @@ use crate::telemetry::{LogFormat, Logging};
 
 mod jobs;
 mod openai_generation;
+mod persona_cache;
 mod process_cache;
 pub use jobs::JobSettings;
 pub use openai_generation::Generation;
+pub use persona_cache::{DEFAULT_PERSONA_CACHE_BYTES, DEFAULT_PERSONA_CACHE_TTL, PersonaCache};
 pub use process_cache::ProcessCacheConfig;
 
 /// The server's settings. `Debug` never shows a key (they are [`SecretString`]s).
@@ -78,6 +80,10 @@ pub struct Config {
     pub process_cache: ProcessCacheConfig,
     /// `JOB_TTL`, `JOB_STALE_AFTER_MS`, `JOB_MAX_RUNS`, `JOB_WORKERS`, `JOB_QUEUE`.
     pub jobs: JobSettings,
+    /// `PERSONA_CACHE_BYTES` and `PERSONA_CACHE_TTL_MS`: the cache of saved personas.
+    pub persona_cache: PersonaCache,
+    /// When the Supabase bucket is checked: at start, unless a front door says otherwise.
+    pub bucket_check: BucketCheck,
 }
 
 /// The default `REQUEST_DEADLINE_MS`.
@@ -118,6 +124,16 @@ pub enum MockStore {
     Memory,
     /// The file store in `PERSONA_DATA_DIR`.
     Files,
+}
+
+/// When the Supabase bucket is checked (that it exists and is private; created when missing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketCheck {
+    /// Before serving: a server starts once and fails early on a bucket it cannot use.
+    AtStart,
+    /// On the first bucket error: a function starts for every cold request, which then makes
+    /// the one storage call it needs.
+    OnBucketError,
 }
 
 /// A setting that cannot be understood; names the variable and what it takes.
@@ -277,6 +293,8 @@ impl Config {
             mock_chunk_chars: mock::mock_chunk_chars(&get, mock_mode)?,
             process_cache: process_cache::read(get)?,
             jobs: jobs::job_settings(get)?,
+            persona_cache: persona_cache::persona_cache(get)?,
+            bucket_check: BucketCheck::AtStart,
         })
     }
 }

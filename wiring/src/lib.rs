@@ -20,4 +20,4 @@ pub mod signing;
 pub mod telemetry;
 
 pub use build::{WiringError, build_api, build_api_in_memory};
-pub use config::{Config, JobSettings, MockStore};
+pub use config::{BucketCheck, Config, JobSettings, MockStore};

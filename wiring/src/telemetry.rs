@@ -42,11 +42,13 @@ impl LogFormat {
     }
 }
 
-/// Installs the subscriber `logging` describes. Does nothing when one is already installed
-/// (tests build several apps in one process).
+/// Installs the subscriber `logging` describes, writing to standard output through
+/// [`Lossy`]. Does nothing when one is already installed (tests build several apps in one
+/// process).
 pub fn init(logging: &Logging) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(logging.filter.as_deref()))
+        .with_writer(|| Lossy(std::io::stdout()))
         .with_target(false);
     let _ = match logging.format {
         LogFormat::Json => builder
@@ -58,6 +60,29 @@ pub fn init(logging: &Logging) {
             .with_ansi(std::io::stdout().is_terminal())
             .try_init(),
     };
+}
+
+/// A log stream that drops what it cannot write instead of failing.
+///
+/// A function's output is a pipe its host may close once the answer is out (the Netlify CLI and
+/// its functions proxy do, after every invocation). Writing a line there fails with a broken
+/// pipe; the subscriber then reports the failure on standard error, which is closed too, and
+/// `eprintln!` panics: the function ended with status 101 after every answer. A lost log line is
+/// no reason to end a process badly.
+#[derive(Debug)]
+pub struct Lossy<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Lossy<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // Whatever happened, the line is gone; say it was taken so no caller reports it.
+        let _ = self.0.write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.0.flush();
+        Ok(())
+    }
 }
 
 /// `RUST_LOG`'s filter (default `info`), with [`QUIET_BELOW_TRACE`] capped at `debug`.
@@ -108,6 +133,31 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    /// A stream whose reader has gone: every write fails as a closed pipe does.
+    struct Closed;
+
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_stream_swallows_lines_instead_of_failing() {
+        use std::io::Write as _;
+        let mut stream = Lossy(Closed);
+        assert_eq!(stream.write(b"a line\n").ok(), Some(7));
+        assert!(stream.flush().is_ok());
+        // Through a subscriber, which would otherwise report each failed line on stderr.
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(|| Lossy(Closed))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || tracing::error!("nobody reads this"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod bootstrap;
 mod errors;
+mod lazy;
 mod requests;
 mod retries;
 

@@ -55,6 +55,8 @@ pub(crate) enum Refusal {
     JobQueueFull(Duration),
     /// A job's worker died and the job has no runs left (what the failed job's error says).
     JobAbandoned,
+    /// An `If-None-Match` that is neither `*` nor a list of entity tags.
+    BadIfNoneMatch,
     /// The material breaks the domain's input rules.
     Source(Vec<SourceError>),
     /// A part of a save body breaks the domain's rules.
@@ -181,6 +183,10 @@ impl From<Refusal> for ApiError {
                 e.retryable = true;
                 e
             }
+            Refusal::BadIfNoneMatch => invalid(
+                "If-None-Match must be * or a comma-separated list of quoted entity tags, such \
+                 as the ETag a get-persona answer carried (\"…\" or W/\"…\")",
+            ),
             Refusal::Source(errors) => source(&errors),
             Refusal::Violations(part, violations) => {
                 let (message, prefix) = match part {

@@ -33,11 +33,31 @@ export interface ApiOptions {
 /** A save's body: the persona, and the source counts and grounding when there are any. */
 type SaveBody = Pick<SaveRequest, "persona"> & Partial<Pick<SaveRequest, "source" | "grounding">>;
 
+/** How many personas a client keeps with their `ETag`s, the least recently read dropped first. */
+export const KEPT_PERSONAS = 100;
+
+/** A persona the client read, and the `ETag` it came with. */
+interface Kept {
+  etag: string;
+  data: StoredPersonaResult;
+}
+
+/**
+ * The copy a conditional call may be answered with (`If-None-Match` names its tag; a 304 hands
+ * it back), and where a fresh answer's tag and data go.
+ */
+interface Conditional<T> {
+  copy: { etag: string; data: T } | undefined;
+  keep(etag: string, data: T): void;
+}
+
 /** The client of the Persona API. */
 export function apiPersonaService(options: ApiOptions = {}): PersonaService {
   const base = (options.baseUrl ?? "").replace(/\/+$/, "");
-  const call = <T>(path: string, init: RequestInit): Promise<T> =>
-    request<T>(options.fetch ?? globalThis.fetch, `${base}${path}`, init);
+  const call = <T>(path: string, init: RequestInit, conditional?: Conditional<T>): Promise<T> =>
+    request<T>(options.fetch ?? globalThis.fetch, `${base}${path}`, init, conditional);
+  // Personas read by this client, by id: asked for again with If-None-Match, served on 304.
+  const kept = new Map<string, Kept>();
 
   return {
     processPersona(
@@ -66,11 +86,27 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
     },
 
     getPersona(id: string, callOptions: CallOptions = {}): Promise<StoredPersonaResult> {
-      return call(`/api/get-persona?id=${encodeURIComponent(id)}`, {
-        method: "GET",
-        headers: headers({ accept: "application/json" }, callOptions),
-        signal: callOptions.signal ?? null,
-      });
+      const copy = kept.get(id);
+      const condition = copy === undefined ? {} : { "if-none-match": copy.etag };
+      return call(
+        `/api/get-persona?id=${encodeURIComponent(id)}`,
+        {
+          method: "GET",
+          headers: headers({ ...condition, accept: "application/json" }, callOptions),
+          signal: callOptions.signal ?? null,
+        },
+        {
+          copy: copy && { etag: copy.etag, data: structuredClone(copy.data) },
+          keep(etag, data) {
+            kept.delete(id);
+            kept.set(id, { etag, data: structuredClone(data) });
+            for (const oldest of kept.keys()) {
+              if (kept.size <= KEPT_PERSONAS) break;
+              kept.delete(oldest);
+            }
+          },
+        },
+      );
     },
   };
 }
@@ -144,8 +180,16 @@ function headers(base: Record<string, string>, options: CallOptions): Record<str
   return options.scenario === undefined ? base : { ...base, "x-mock-scenario": options.scenario };
 }
 
-/** One call: the envelope's `data`, or a `PersonaApiError`. */
-async function request<T>(doFetch: typeof fetch, url: string, init: RequestInit): Promise<T> {
+/**
+ * One call: the envelope's `data`, or a `PersonaApiError`. A conditional call answered 304 gives
+ * back its copy; one answered 200 with an `ETag` keeps the data under it.
+ */
+async function request<T>(
+  doFetch: typeof fetch,
+  url: string,
+  init: RequestInit,
+  conditional?: Conditional<T>,
+): Promise<T> {
   const signal = init.signal ?? undefined;
   if (signal?.aborted) throw aborted(signal.reason);
   let response: Response;
@@ -162,6 +206,10 @@ async function request<T>(doFetch: typeof fetch, url: string, init: RequestInit)
     });
   }
 
+  if (response.status === 304 && conditional?.copy !== undefined) {
+    // Nothing to read: the copy the client named is current.
+    return conditional.copy.data;
+  }
   const headerId = response.headers.get("x-request-id");
   const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
   let text: string;
@@ -179,6 +227,8 @@ async function request<T>(doFetch: typeof fetch, url: string, init: RequestInit)
   }
 
   if (isRecord(envelope) && envelope.success === true && "data" in envelope && response.ok) {
+    const etag = response.headers.get("etag");
+    if (etag !== null && conditional !== undefined) conditional.keep(etag, envelope.data as T);
     return envelope.data as T;
   }
   if (isRecord(envelope) && envelope.success === false && isErrorBody(envelope.error)) {

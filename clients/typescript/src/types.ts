@@ -121,5 +121,9 @@ export interface PersonaService {
     source?: SourceCounts,
     options?: SaveOptions,
   ): Promise<SaveResult>;
+  /**
+   * The persona saved under `id`. The server's client keeps each persona it read with its
+   * `ETag` and asks again with `If-None-Match`: a 304 (no body) is answered from that copy.
+   */
   getPersona(id: PersonaId, options?: CallOptions): Promise<StoredPersonaResult>;
 }

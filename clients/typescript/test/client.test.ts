@@ -242,3 +242,57 @@ describe("the client's own failures", () => {
     });
   });
 });
+
+describe("getPersona asks again with the ETag it kept", () => {
+  const ada = { id: "sample-ada-lovelace01", persona: { name: "Ada" }, metadata: {} };
+  const sentTag = (init: RequestInit | undefined): string | undefined =>
+    (init?.headers as Record<string, string> | undefined)?.["if-none-match"];
+
+  test("a 304 is answered from the copy, which a caller's change does not reach", async () => {
+    const answers = [
+      () =>
+        new Response(JSON.stringify({ success: true, data: ada }), {
+          status: 200,
+          headers: { "content-type": "application/json", etag: '"t1"' },
+        }),
+      () => new Response(null, { status: 304, headers: { etag: '"t1"' } }),
+      () => new Response(null, { status: 304, headers: { etag: '"t1"' } }),
+    ];
+    const { fetch, seen } = fakeFetch(() => answers[seen.length - 1]!());
+    const service = apiPersonaService({ fetch });
+    const first = await service.getPersona(ada.id);
+    first.persona.name = "changed by the caller";
+    const second = await service.getPersona(ada.id);
+    assert.deepEqual(second, ada);
+    second.persona.name = "changed again";
+    assert.deepEqual(await service.getPersona(ada.id), ada);
+    assert.deepEqual(seen.map((s) => sentTag(s.init)), [undefined, '"t1"', '"t1"']);
+  });
+
+  test("an answer without an ETag is not kept, and other ids are not asked conditionally", async () => {
+    const { fetch, seen } = fakeFetch(() => envelope(ada));
+    const service = apiPersonaService({ fetch });
+    await service.getPersona(ada.id);
+    await service.getPersona(ada.id);
+    await service.getPersona("sample-grace-hopper01");
+    assert.deepEqual(seen.map((s) => sentTag(s.init)), [undefined, undefined, undefined]);
+  });
+
+  test("against persona-server: the second read is a 304 served from the copy", needsServer, async () => {
+    const statuses: number[] = [];
+    const tags: (string | undefined)[] = [];
+    const recording = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      tags.push(sentTag(init));
+      const response = await globalThis.fetch(input, init);
+      statuses.push(response.status);
+      return response;
+    }) as typeof globalThis.fetch;
+    const service = apiPersonaService({ baseUrl: serverUrl(), fetch: recording });
+    const first = await service.getPersona("sample-ada-lovelace01");
+    const second = await service.getPersona("sample-ada-lovelace01");
+    assert.deepEqual(second, first);
+    assert.deepEqual(statuses, [200, 304]);
+    assert.equal(tags[0], undefined);
+    assert.match(tags[1] ?? "", /^"[0-9a-f]{64}"$/);
+  });
+});

@@ -691,7 +691,10 @@ export interface operations {
                 /** @description The id save-persona returned: 21 characters of [A-Za-z0-9_-]. */
                 id: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of the copy the client holds (or a list of them, or `*`): the answer is then 304 with no body while the persona is unchanged. Anything but `*` or quoted entity tags is a 400. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -700,6 +703,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description `private, no-cache`: a client may keep the persona, but asks again with `If-None-Match` before using its copy. */
+                    "cache-control"?: string;
+                    /** @description A strong entity tag: the SHA-256 of the 200 answer's body, quoted. Send it back as `If-None-Match` to have a 304 while the persona is unchanged. */
+                    etag?: string;
                     /** @description The request's id: the client's own `x-request-id` when it is a sane token, else a fresh UUID. Quote it when reporting a problem. */
                     "x-request-id"?: string;
                     [name: string]: unknown;
@@ -707,6 +714,17 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["GetResponse"];
                 };
+            };
+            /** @description Not modified: `If-None-Match` named the persona's current `ETag`, so the client's copy is current. No body. */
+            304: {
+                headers: {
+                    /** @description A strong entity tag: the SHA-256 of the 200 answer's body, quoted. Send it back as `If-None-Match` to have a 304 while the persona is unchanged. */
+                    etag?: string;
+                    /** @description The request's id: the client's own `x-request-id` when it is a sane token, else a fresh UUID. Quote it when reporting a problem. */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["Error"];
             404: components["responses"]["Error"];

@@ -1,5 +1,6 @@
 //! Black-box tests of the actix front door: a real server on port 0, spoken to over HTTP.
 
+mod conditional;
 mod contract;
 mod cors;
 mod deadlines;
@@ -9,6 +10,7 @@ pub(crate) mod helpers;
 mod invisible;
 pub(crate) mod long_material;
 mod persistence;
+mod persona_cache;
 mod privacy;
 mod process;
 mod process_cache;

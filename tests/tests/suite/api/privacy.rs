@@ -116,12 +116,15 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     let on_disk = on_files.save(&processed.body["data"]["persona"]).await;
     let file_id = on_disk.body["data"]["id"].as_str().expect("id").to_owned();
     assert_eq!(on_files.get_persona(&file_id).await.status, 200);
-    // An upstream failure logs its cause: still no marker.
+    // An upstream failure logs its cause: still no marker. (A persona this server never read,
+    // so its cache cannot answer.)
+    let unread = app.save(&processed.body["data"]["persona"]).await;
+    let unread = unread.body["data"]["id"].as_str().expect("id").to_owned();
     supabase.set_faults(persona_tests::fake_supabase::Faults {
         fail_503_ratio: 1.0,
         ..Default::default()
     });
-    assert_eq!(app.get_persona(&id).await.status, 503);
+    assert_eq!(app.get_persona(&unread).await.status, 503);
     // Error paths too: bad shapes, broken JSON, rule violations, bad ids, unknown routes.
     app.process(&[&block, " "], &[&format!("ftp://{MARK}")])
         .await;
@@ -183,7 +186,7 @@ async fn no_user_text_persona_field_or_key_is_logged_on_any_route() {
     );
     assert!(!logged.contains(MARK), "user text reached a log line");
     assert!(!logged.contains(KEY), "a key reached a log line");
-    for id in [&id, &file_id] {
+    for id in [&id, &file_id, &unread] {
         assert!(
             !logged.contains(id.as_str()),
             "a persona id reached a log line"

@@ -152,6 +152,12 @@ pub fn calls() -> Vec<Call> {
         Call::new("HEAD of a missing persona", "HEAD", "get-persona")
             .query("id=AAAAAAAAAAAAAAAAAAAAA"),
         Call::new("405: HEAD of a POST route", "HEAD", "process-persona"),
+        Call::new("400: a malformed If-None-Match", "GET", "get-persona")
+            .query("id=AAAAAAAAAAAAAAAAAAAAA")
+            .header("if-none-match", "not-quoted"),
+        Call::new("404 whatever If-None-Match says", "GET", "get-persona")
+            .query("id=AAAAAAAAAAAAAAAAAAAAA")
+            .header("if-none-match", "*"),
         Call::new("415: a charset other than UTF-8", "POST", "process-persona").body(
             "application/json; charset=utf-16",
             r#"{"textBlocks":["hi"]}"#,
@@ -245,22 +251,36 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// Headers compared between the doors: the envelope's, the safety ones, and CORS.
+/// Headers compared between the doors: the envelope's, the safety ones, caching, and CORS.
 fn relevant(name: &str) -> bool {
     matches!(
         name,
-        "content-type" | "cache-control" | "x-content-type-options" | "allow" | "retry-after"
+        "content-type"
+            | "cache-control"
+            | "etag"
+            | "x-content-type-options"
+            | "allow"
+            | "retry-after"
     ) || name.starts_with("access-control-")
 }
 
+/// What stands in for a tag that is the SHA-256 of the body it came with (a saved persona's
+/// body differs between the doors by its id and time, and so does its tag).
+const TAG_OF_THE_BODY: &str = "<the body's sha256>";
+
 impl Seen {
     pub fn from_answer(raw: Raw) -> Self {
-        let headers: BTreeMap<String, String> = raw
+        let mut headers: BTreeMap<String, String> = raw
             .headers
             .iter()
             .filter(|(name, _)| relevant(name))
             .cloned()
             .collect();
+        if let Some(tag) = headers.get_mut("etag")
+            && *tag == format!("\"{}\"", sha256(&raw.body))
+        {
+            *tag = TAG_OF_THE_BODY.into();
+        }
         let mut body = if raw.body.is_empty() {
             Value::Null
         } else {
@@ -339,14 +359,46 @@ async fn round_trip(door: &Door) -> Vec<(String, Seen)> {
     let verified = got_body["data"]["grounding"]["fields"]
         .as_object()
         .is_some_and(|f| !f.is_empty() && f.values().all(|e| e["verified"] == true));
+    let tag = got
+        .headers
+        .iter()
+        .find(|(name, _)| name == "etag")
+        .map(|(_, tag)| tag.clone())
+        .unwrap_or_default();
     let mut got = Seen::from_answer(got);
     // The ids are set aside for comparison, so record here that the get found the save's id.
     got.headers
         .insert("<found the saved id>".into(), same_id.to_string());
     got.headers
         .insert("<every entry verified>".into(), verified.to_string());
-    vec![
+    let mut seen = vec![
         ("save".to_owned(), Seen::from_answer(saved)),
         ("get what was saved".to_owned(), got),
-    ]
+    ];
+    // The client's copy is current: 304, no body, the same tag, through GET and HEAD.
+    let weak = format!("W/{tag}");
+    for (what, method, condition) in [
+        ("304: get with the tag", "GET", tag.as_str()),
+        ("304: HEAD with the weak tag", "HEAD", weak.as_str()),
+    ] {
+        let call = Call::new(what, method, "get-persona")
+            .query(&format!("id={id}"))
+            .header("if-none-match", condition);
+        let raw = door.send(&call).await;
+        // A 304 has no content, so no length to claim (RFC 9110 §8.6).
+        let length = raw
+            .headers
+            .iter()
+            .find(|(name, _)| name == "content-length");
+        let length = length.map_or_else(|| "none".to_owned(), |(_, v)| v.clone());
+        let mut answer = Seen::from_answer(raw);
+        answer.headers.insert("<content-length>".into(), length);
+        if let Some(sent) = answer.headers.get_mut("etag")
+            && *sent == tag
+        {
+            *sent = "<the 200's tag>".into();
+        }
+        seen.push((what.to_owned(), answer));
+    }
+    seen
 }

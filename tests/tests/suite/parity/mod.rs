@@ -172,6 +172,8 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("HEAD of the OpenAPI document", 200, ""),
         ("HEAD of a missing persona", 404, ""),
         ("405: HEAD of a POST route", 405, ""),
+        ("400: a malformed If-None-Match", 400, "INVALID_REQUEST"),
+        ("404 whatever If-None-Match says", 404, "NOT_FOUND"),
         (
             "415: a charset other than UTF-8",
             415,
@@ -209,13 +211,16 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         ("mock REFUSED on save: 400", 400, "INVALID_REQUEST"),
         ("save", 201, ""),
         ("get what was saved", 200, ""),
+        ("304: get with the tag", 304, ""),
+        ("304: HEAD with the weak tag", 304, ""),
     ];
     assert_eq!(got, expected);
-    assert_eq!(calls().len() + 2, seen.len());
-    let usage = |what: &str| {
+    assert_eq!(calls().len() + 4, seen.len());
+    let round_trip = |what: &str| {
         let (_, s) = seen.iter().find(|(w, _)| w == what).expect("the case ran");
-        s.body["data"]["usage"].clone()
+        s.clone()
     };
+    let usage = |what: &str| round_trip(what).body["data"]["usage"].clone();
     let (fresh, again) = (
         usage("process in mock mode"),
         usage("process again: answered from the cache"),
@@ -224,7 +229,35 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
     assert_eq!(again["cached"], true);
     assert_eq!(again["attempts"], 0);
     assert_eq!(again["original"]["attempts"], fresh["attempts"]);
-    let (_, got) = seen.last().expect("the round trip ran");
+    let got = round_trip("get what was saved");
+    assert_eq!(
+        got.headers.get("etag").map(String::as_str),
+        Some("<the body's sha256>")
+    );
+    for what in ["304: get with the tag", "304: HEAD with the weak tag"] {
+        let not_modified = round_trip(what);
+        assert_eq!(
+            (
+                not_modified.headers.get("etag").map(String::as_str),
+                not_modified
+                    .headers
+                    .get("cache-control")
+                    .map(String::as_str),
+                not_modified
+                    .headers
+                    .get("<content-length>")
+                    .map(String::as_str),
+                &not_modified.body
+            ),
+            (
+                Some("<the 200's tag>"),
+                Some("private, no-cache"),
+                Some("none"),
+                &serde_json::Value::Null
+            ),
+            "{what}"
+        );
+    }
     assert_eq!(
         got.headers
             .get("<every entry verified>")
@@ -254,7 +287,6 @@ async fn every_case_gets_its_status_and_code_from_the_server() {
         exact("the persona schema"),
         Some(sha256(&persona_api::openapi::PERSONA_SCHEMA))
     );
-    let (_, got) = seen.last().expect("the round trip");
     assert_eq!(
         got.headers.get("<found the saved id>").map(String::as_str),
         Some("true")
