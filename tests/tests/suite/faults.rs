@@ -253,6 +253,9 @@ async fn server(llmock: &Llmock, fake: &FakeSupabase) -> TestApp {
         ("STORE_DEADLINE_MS", "10000"),
         ("SUPABASE_URL", &fake.url()),
         ("SUPABASE_SERVICE_ROLE_KEY", &fake.keys().service),
+        // Every process-persona must reach the model, whose faults are under test: a material
+        // the cache had seen would be answered without the call a scripted hang waits for.
+        ("PROCESS_CACHE", "off"),
     ])
     .await
 }

@@ -19,6 +19,7 @@
 
 mod cases;
 mod doors;
+mod jobs;
 mod site;
 
 use std::path::PathBuf;
