@@ -65,7 +65,10 @@ async fn the_functions_run_a_background_job_to_its_end() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert_eq!(job["status"], "succeeded", "{job}");
-    assert_eq!(job["progress"]["chunks_done"], job["progress"]["chunks_total"]);
+    assert_eq!(
+        job["progress"]["chunks_done"],
+        job["progress"]["chunks_total"]
+    );
 
     // The job's data is what a synchronous call answers for the same material.
     let now: Value = client
