@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use persona_ports::{RecordEntry, RecordKey, RecordKind, RecordStore, StoreError};
+use persona_ports::{
+    RecordEntry, RecordKey, RecordKind, RecordStore, StoreError, check_record_size,
+};
 
 use crate::{FsStore, blocking, io_error, sync_dir};
 
@@ -40,13 +42,7 @@ impl RecordStore for FsStore {
         key: &RecordKey,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
-        let size = bytes.len() as u64;
-        if size > self.max_document_bytes {
-            return Err(StoreError::TooLarge {
-                size,
-                max: self.max_document_bytes,
-            });
-        }
+        check_record_size(&bytes, self.max_document_bytes)?;
         let dir = self.kind_dir(kind);
         let path = self.record_path(kind, key);
         blocking(move || write_replacing(&dir, &path, &bytes)).await

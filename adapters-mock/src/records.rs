@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use persona_ports::{
     MAX_DOCUMENT_BYTES, RecordEntry, RecordKey, RecordKind, RecordStore, StoreError,
+    check_record_size,
 };
 
 /// A record's bytes and when they were written.
@@ -52,13 +53,7 @@ impl RecordStore for MemoryRecords {
         key: &RecordKey,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
-        let size = bytes.len() as u64;
-        if size > MAX_DOCUMENT_BYTES {
-            return Err(StoreError::TooLarge {
-                size,
-                max: MAX_DOCUMENT_BYTES,
-            });
-        }
+        check_record_size(&bytes, MAX_DOCUMENT_BYTES)?;
         // A poisoned lock still holds whole records: every write is a single insert.
         self.records
             .write()

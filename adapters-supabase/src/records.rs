@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use persona_ports::{RecordEntry, RecordKey, RecordKind, RecordStore, StoreError};
+use persona_ports::{
+    RecordEntry, RecordKey, RecordKind, RecordStore, StoreError, check_record_size,
+};
 use reqwest::Method;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::Deserialize;
@@ -105,13 +107,8 @@ impl RecordStore for SupabaseStore {
         key: &RecordKey,
         bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
+        check_record_size(&bytes, self.max_document_bytes)?;
         let size = bytes.len() as u64;
-        if size > self.max_document_bytes {
-            return Err(StoreError::TooLarge {
-                size,
-                max: self.max_document_bytes,
-            });
-        }
         let path = &format!("/object/{}", self.record_name(kind, key));
         let bytes = &bytes;
         self.retrying("record_put", |_, timeout| async move {

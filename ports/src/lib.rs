@@ -29,7 +29,10 @@ pub use jobs::{
 pub use offload::{Job, JobDone, Offload, offloaded};
 pub use records::{InvalidRecordKey, RecordEntry, RecordKey, RecordKind, RecordStore};
 pub use service::{PersonaService, ProcessCache, ProcessOptions, Processed, Progress};
-pub use store::{CachedStore, Clock, MAX_DOCUMENT_BYTES, PersonaStore, StoreError, document_bytes};
+pub use store::{
+    CachedStore, Clock, MAX_DOCUMENT_BYTES, PersonaStore, StoreError, check_record_size,
+    document_bytes,
+};
 
 // The domain types every port speaks, re-exported so adapters need one import path.
 pub use persona_domain::{

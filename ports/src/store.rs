@@ -60,6 +60,16 @@ pub fn document_bytes(document: &StoredPersona, max: u64) -> Result<Vec<u8>, Sto
     Ok(bytes)
 }
 
+/// [`StoreError::TooLarge`] when `bytes` (a record's) are over `max`: the one check every
+/// record store makes before it writes.
+pub fn check_record_size(bytes: &[u8], max: u64) -> Result<(), StoreError> {
+    let size = bytes.len() as u64;
+    if size > max {
+        return Err(StoreError::TooLarge { size, max });
+    }
+    Ok(())
+}
+
 /// Why a store call failed. Messages carry no persona content.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum StoreError {
