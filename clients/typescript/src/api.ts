@@ -66,8 +66,11 @@ export function apiPersonaService(options: ApiOptions = {}): PersonaService {
       callOptions: ProcessOptions = {},
     ): Promise<ProcessResult> {
       const body: ProcessRequest = { textBlocks, links };
-      if (callOptions.async !== true) return call("/api/process-persona", post(body, callOptions));
       const init = post(body, callOptions);
+      if (callOptions.fresh === true) {
+        init.headers = { ...(init.headers as Record<string, string>), "cache-control": "no-cache" };
+      }
+      if (callOptions.async !== true) return call("/api/process-persona", init);
       init.headers = { ...(init.headers as Record<string, string>), prefer: "respond-async" };
       return call<ProcessResult | { job: Job }>("/api/process-persona", init).then((data) =>
         "job" in data ? followJob(call, data.job, callOptions) : data,

@@ -94,6 +94,11 @@ export interface ProcessOptions extends CallOptions {
   async?: boolean | undefined;
   /** Each report of the job while it is followed (status and progress). */
   onProgress?: ((job: Job) => void) | undefined;
+  /**
+   * Extract afresh (`Cache-Control: no-cache`) even when the server kept a result for the same
+   * material; the new result replaces the kept one. The in-browser mock keeps nothing.
+   */
+  fresh?: boolean | undefined;
 }
 
 /** Options of `savePersona`. */

@@ -19,6 +19,25 @@ describe("the client against persona-server", needsServer, () => {
   const api = () => apiPersonaService({ baseUrl: serverUrl() });
   const maya = MOCK_EXAMPLES[0]!;
 
+  test("a repeat is answered from the server's cache; fresh asks the model again", async () => {
+    const material = [`Hi, my name is Noor Haddad. I live in Tunis. Note ${Date.now()}.`];
+    const first = await api().processPersona(material);
+    const again = await api().processPersona(material);
+    const fresh = await api().processPersona(material, [], { fresh: true });
+    assert.equal(first.usage.cached, false);
+    assert.equal(again.usage.cached, true);
+    assert.equal(again.usage.attempts, 0);
+    assert.deepEqual(again.usage.original, {
+      model: first.usage.model,
+      prompt_tokens: first.usage.prompt_tokens,
+      completion_tokens: first.usage.completion_tokens,
+      attempts: first.usage.attempts,
+    });
+    assert.deepEqual(again.persona, first.persona);
+    assert.equal(fresh.usage.cached, false);
+    assert.equal(fresh.usage.attempts, first.usage.attempts);
+  });
+
   test("process, save with grounding, then get round-trips", async () => {
     const processed = await api().processPersona([...maya.textBlocks], [...maya.links]);
     assert.equal(processed.persona.name, "Maya Patel");
