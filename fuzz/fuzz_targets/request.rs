@@ -23,8 +23,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use persona_adapters_mock::{MemoryStore, MockExtractor, SAMPLE_IDS};
 use persona_api::{
-    Api, ApiSettings, CorsPolicy, Operation, RateLimitPolicy, Request, Response, Scenario,
-    openapi, scenario,
+    Api, ApiSettings, CorsPolicy, Operation, RateLimitPolicy, Request, Response, Scenario, openapi,
+    scenario,
 };
 use persona_domain::PersonaId;
 use persona_fuzz::echo::assert_no_echo;
@@ -233,7 +233,7 @@ fn request(call: &Call, saved: &[String]) -> Request {
 fn check_response(request: &Request, response: &Response) -> Value {
     let status = response.status;
     assert!(
-        [200, 201, 204, 400, 404, 405, 413, 415].contains(&status),
+        [200, 201, 204, 304, 400, 404, 405, 413, 415].contains(&status),
         "status {status} from the mock adapters"
     );
     let request_id = response
@@ -258,10 +258,27 @@ fn check_response(request: &Request, response: &Response) -> Value {
     if let (Some(document), 200) = (document, status) {
         // The two documents are served as generated, whatever else the request held.
         assert_eq!(&response.body, document, "a document served altered");
-        assert_eq!(response.header("cache-control"), Some("public, max-age=300"));
+        assert_eq!(
+            response.header("cache-control"),
+            Some("public, max-age=300")
+        );
         return Value::Null;
     }
-    assert_eq!(response.header("cache-control"), Some("no-store"));
+    // A saved persona (200, or 304 to a matching If-None-Match) may be kept by the client's own
+    // cache and revalidated by its ETag; every other answer is for this request alone.
+    let persona = Operation::from_path(&request.path) == Some(Operation::GetPersona)
+        && matches!(status, 200 | 304);
+    let cache = if persona {
+        "private, no-cache"
+    } else {
+        "no-store"
+    };
+    assert_eq!(response.header("cache-control"), Some(cache));
+    if status == 304 {
+        assert!(response.body.is_empty(), "a 304 with a body");
+        assert!(response.header("etag").is_some(), "a 304 without its ETag");
+        return Value::Null;
+    }
 
     if status == 204 {
         assert!(response.body.is_empty(), "a 204 with a body");

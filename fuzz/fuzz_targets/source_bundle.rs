@@ -103,8 +103,16 @@ fn check_bundle(bundle: &SourceBundle, blocks: &[String], links: &[String]) {
         .expect("a bundle's own blocks and links parse");
     // The text and links are a fixed point; the record of what trimming removed from the
     // client's original (for grounding's spans) is, rightly, empty the second time.
-    assert_eq!(again.text_blocks(), bundle.text_blocks(), "parsing the blocks again changed them");
-    assert_eq!(again.links(), bundle.links(), "parsing the links again changed them");
+    assert_eq!(
+        again.text_blocks(),
+        bundle.text_blocks(),
+        "parsing the blocks again changed them"
+    );
+    assert_eq!(
+        again.links(),
+        bundle.links(),
+        "parsing the links again changed them"
+    );
     // Debug shows sizes only.
     let shown = format!("{bundle:?}");
     let sent: Vec<&[u8]> = blocks.iter().chain(links).map(|s| s.as_bytes()).collect();

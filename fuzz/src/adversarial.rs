@@ -59,9 +59,16 @@ impl Shape {
             1 => {
                 let value: String = piece.trim().repeat(200).chars().take(200).collect();
                 let fillers = ["b", "c", "d"].map(|l| l.repeat(190)).join(", ");
-                let stated = ["Skills", "Interests", "Values", "Languages", "Traits", "Goals"]
-                    .map(|label| format!("{label}: {fillers}, {value}."))
-                    .join("\n");
+                let stated = [
+                    "Skills",
+                    "Interests",
+                    "Values",
+                    "Languages",
+                    "Traits",
+                    "Goals",
+                ]
+                .map(|label| format!("{label}: {fillers}, {value}."))
+                .join("\n");
                 let seas = blocks.saturating_sub(1).clamp(1, 3);
                 let sea_chars = (MAX_TOTAL_CHARS.saturating_sub(stated.chars().count()) / seas)
                     .min(MAX_BLOCK_CHARS);
