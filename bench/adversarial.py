@@ -112,6 +112,26 @@ def save_body():
     return {"persona": persona}
 
 
+def save_16k():
+    """The worst save body read inline (at most 16 KiB, api's INLINE_BODY_BYTES): every list at
+    its cap of short items, and as many grounding entries as fit, each with a signature to
+    verify (wrong ones: each is still checked)."""
+    items = words4(0, 20)
+    lists = ["skills", "interests", "values", "traits", "goals", "languages"]
+    persona = {"name": "Ada", **{field: items for field in lists}}
+    fields = {}
+    body = {"persona": persona, "grounding": {"mode": "flag", "fields": fields}}
+    pointers = [f"/{field}/{i}" for i in range(20) for field in lists]
+    for pointer in pointers:
+        entry = {"status": "quoted", "quote": "aaaa", "source": "block:0",
+                 "span": {"start": 0, "end": 4}, "signature": "0" * 32}
+        fields[pointer] = entry
+        if len(json.dumps(body, separators=(",", ":"))) > 16 * 1024:
+            del fields[pointer]
+            break
+    return body
+
+
 def json_flood():
     """A 1 MiB body of 524,000 tiny array items where at most 50 blocks may be: the parse and
     the schema's checks see every one."""
@@ -149,6 +169,7 @@ CASES = {
     "long-sentence": lambda: process(long_sentence_blocks()),
     "fifty-blocks": lambda: process(many_blocks()),
     "save-1mib": lambda: ("/api/save-persona", save_body()),
+    "save-16k": lambda: ("/api/save-persona", save_16k()),
     "json-flood": lambda: ("/api/process-persona", json_flood()),
     "chunk-conflicts": chunk_conflicts,
     "chunk-tiny-lines": chunk_tiny_lines,

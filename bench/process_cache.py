@@ -14,7 +14,12 @@ A benchmark, not a test: it asserts nothing beyond the answers being what the ca
     N=60 LATENCY_MS=800 python3 bench/process_cache.py
 
 Settings (environment): BENCH_BIN (default target/release/persona-server), LLMOCK (default
-target/llmock-venv/bin/llmock), N, LATENCY_MS (llmock's delay before each completion).
+target/llmock-venv/bin/llmock), N, LATENCY_MS (llmock's delay before each completion). With
+SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY set, the server keeps its cache entries in that
+Supabase Storage (bucket BENCH_BUCKET, default bench-pcache) instead of a folder:
+
+    set -a; . /tmp/persona-real-supabase/keys.env; set +a
+    SUPABASE_URL=http://127.0.0.1:55080 python3 bench/process_cache.py
 """
 
 import http.client
@@ -85,8 +90,12 @@ def main():
     server = None
     try:
         wait_until_up(llmock_port, "/health")
-        env = dict(os.environ,
-                   HOST="127.0.0.1", PORT=str(server_port), PERSONA_DATA_DIR=data,
+        if os.environ.get("SUPABASE_URL"):
+            store = {"SUPABASE_BUCKET": os.environ.get("BENCH_BUCKET", "bench-pcache")}
+        else:
+            store = {"PERSONA_DATA_DIR": data}
+        env = dict(os.environ, **store,
+                   HOST="127.0.0.1", PORT=str(server_port),
                    OPENAI_BASE_URL=f"http://127.0.0.1:{llmock_port}/v1",
                    OPENAI_API_KEY="sk-llmock", OPENAI_MODEL="persona-bench-cache",
                    RATE_LIMIT_PER_MINUTE="0", RUST_LOG="warn",
@@ -112,7 +121,9 @@ def main():
             tokens_again += u2["prompt_tokens"] + u2["completion_tokens"]
         ratios = [b / a for a, b in zip(first, again)]
         print(f"# Process cache: first call and repeat ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
-        print(f"{N} materials, llmock latency {LATENCY_MS} ms, `{os.path.relpath(BIN, ROOT)}`, "
+        where = "Supabase Storage" if "SUPABASE_BUCKET" in store else "a folder"
+        print(f"{N} materials, llmock latency {LATENCY_MS} ms, entries in {where}, "
+              f"`{os.path.relpath(BIN, ROOT)}`, "
               f"load 1m {os.getloadavg()[0]:.2f}\n")
         print("| call | median (ms) | p90 (ms) | tokens (all calls) |")
         print("|---|---|---|---|")

@@ -10,6 +10,7 @@ use tracing::{error, info, warn};
 
 use persona_ports::StoreError;
 
+use crate::clients::Clients;
 use crate::retry::Policy;
 use crate::wire::{Bucket, Fault, FaultKind, NewBucket};
 use crate::{Auth, CONNECT_TIMEOUT, DEFAULT_BUCKET, JSON, MAX_DOCUMENT_BYTES, SupabaseStore};
@@ -169,9 +170,7 @@ impl SupabaseStore {
             bearer: sensitive(format!("Bearer {key}"))?,
             apikey: sensitive(key.to_owned())?,
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(settings.deadline))
-            .build()
+        let http = Clients::new(CONNECT_TIMEOUT.min(settings.deadline))
             .map_err(|e| ConnectError::Client(e.to_string()))?;
         Ok(Self {
             http,

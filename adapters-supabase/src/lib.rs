@@ -16,11 +16,14 @@
 //!
 //! # Layout
 //!
+//! - `clients`: one HTTP client per calling thread (a call keeps to its own runtime's
+//!   connections).
 //! - `connect`: the settings and the bucket bootstrap.
 //! - `wire`: bucket shapes and the one mapping from an answer to a fault.
 //! - `retry`: the backoff schedule inside a per-operation deadline.
 //! - `records`: jobs and the process cache (`RecordStore`), each kind under its own prefix.
 
+mod clients;
 mod connect;
 mod records;
 mod retry;
@@ -38,6 +41,7 @@ use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, RequestBuilder};
 use tracing::{debug, error, info, warn};
 
+use crate::clients::Clients;
 pub use crate::connect::{ConnectError, SupabaseSettings};
 use crate::retry::{Attempts, Policy};
 use crate::wire::{Fault, FaultKind};
@@ -62,7 +66,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A persona store in one private Supabase Storage bucket.
 pub struct SupabaseStore {
-    http: reqwest::Client,
+    http: Clients,
     /// `{SUPABASE_URL}/storage/v1`, without a trailing slash.
     storage: String,
     bucket: String,
@@ -110,6 +114,7 @@ impl SupabaseStore {
 
     fn request(&self, method: Method, path: &str, timeout: Duration) -> RequestBuilder {
         self.http
+            .get()
             .request(method, format!("{}{path}", self.storage))
             .header(AUTHORIZATION, self.auth.bearer.clone())
             .header("apikey", self.auth.apikey.clone())

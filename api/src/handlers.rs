@@ -17,6 +17,13 @@ use crate::error::{ApiError, Part, Refusal};
 use crate::pipeline::Outcome;
 use crate::{Api, Operation, Request, body, jobs, openapi};
 
+/// Bodies up to this size are read and checked on the request's own task, without the offload.
+/// The worst such body (every byte a list entry, each grounding entry's signature verified)
+/// takes well under a millisecond of CPU (BENCHMARKS.md, "Caches and the storage floor"); the
+/// offload's hand-over and hand-back cost two thread wake-ups, which on an idle two-core
+/// machine are most of a small save's time beyond its storage call.
+pub(crate) const INLINE_BODY_BYTES: usize = 16 * 1024;
+
 impl Api {
     /// The handler of `operation`, once the route, method and rate limit have passed.
     pub(crate) async fn dispatch(
@@ -150,19 +157,21 @@ impl Api {
         Ok(Answer::Tagged { body, etag })
     }
 
-    /// `read(request)`, through the offload when there is one (with a copy of the request, as
-    /// the job may outlive this task when the deadline passes).
+    /// `read(request)`, through the offload when there is one and the body is over
+    /// [`INLINE_BODY_BYTES`] (with a copy of the request, as the job may outlive this task when
+    /// the deadline passes). A smaller body is read here: its reading costs less than the two
+    /// thread hops of the offload.
     pub(crate) async fn on_body<T: Send + 'static>(
         &self,
         request: &Request,
         read: fn(&Request) -> T,
     ) -> T {
         match &self.offload {
-            None => read(request),
-            Some(offload) => {
+            Some(offload) if request.body.len() > INLINE_BODY_BYTES => {
                 let request = request.clone();
                 offloaded(Some(offload), move || read(&request)).await
             }
+            _ => read(request),
         }
     }
 }

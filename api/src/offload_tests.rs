@@ -13,6 +13,7 @@ use persona_ports::{
 use serde_json::Value;
 
 use super::*;
+use crate::handlers::INLINE_BODY_BYTES;
 
 #[derive(Debug)]
 struct Refusing;
@@ -79,6 +80,11 @@ fn post(path: &str, body: &str) -> Request {
         .with_body(body)
 }
 
+/// `body` padded with trailing whitespace (which JSON ignores) past the size read inline.
+fn large(body: &str) -> String {
+    format!("{body}{}", " ".repeat(INLINE_BODY_BYTES))
+}
+
 fn code(response: &Response) -> Value {
     let body: Value = serde_json::from_slice(&response.body).expect("json");
     body["error"]["code"].clone()
@@ -91,14 +97,14 @@ async fn a_process_body_is_read_through_the_offload() {
     let refused = api
         .handle(post(
             "/api/process-persona",
-            r#"{"textBlocks":["I am Ada."]}"#,
+            &large(r#"{"textBlocks":["I am Ada."]}"#),
         ))
         .await;
     // The body was read (the extractor's refusal is the answer) and its reading was one job.
     assert_eq!(refused.status, 422);
     assert_eq!(jobs.load(Ordering::SeqCst), 1);
     let invalid = api
-        .handle(post("/api/process-persona", r#"{"textBlocks":[]}"#))
+        .handle(post("/api/process-persona", &large(r#"{"textBlocks":[]}"#)))
         .await;
     assert_eq!(invalid.status, 400, "{:?}", code(&invalid));
     assert_eq!(jobs.load(Ordering::SeqCst), 2);
@@ -111,7 +117,7 @@ async fn a_save_body_is_read_and_checked_through_the_offload() {
     let broken = api
         .handle(post(
             "/api/save-persona",
-            r#"{"persona":{"name":"","age":300}}"#,
+            &large(r#"{"persona":{"name":"","age":300}}"#),
         ))
         .await;
     assert_eq!(broken.status, 400);
@@ -127,11 +133,33 @@ async fn a_job_that_never_runs_gives_504_when_the_deadline_passes() {
         ("/api/process-persona", r#"{"textBlocks":["I am Ada."]}"#),
         ("/api/save-persona", r#"{"persona":{"name":"Ada"}}"#),
     ] {
-        let response = api.handle(post(path, body)).await;
+        let response = api.handle(post(path, &large(body))).await;
         assert_eq!(response.status, 504, "{path}");
         assert_eq!(code(&response), "UPSTREAM_TIMEOUT", "{path}");
     }
     // Health needs no job: it answers while the offload is stuck.
     let health = api.handle(Request::new("GET", "/api/health")).await;
     assert_eq!(health.status, 200);
+}
+
+#[tokio::test]
+async fn a_small_body_is_read_without_the_offload() {
+    let jobs = Arc::new(AtomicUsize::new(0));
+    let api = api().with_offload(counting(&jobs));
+    let small = r#"{"persona":{"name":"","age":300}}"#;
+    let at_the_bound = format!("{small}{}", " ".repeat(INLINE_BODY_BYTES - small.len()));
+    for body in [small, at_the_bound.as_str()] {
+        let broken = api.handle(post("/api/save-persona", body)).await;
+        assert_eq!(broken.status, 400);
+        assert_eq!(code(&broken), "INVALID_REQUEST");
+    }
+    assert_eq!(jobs.load(Ordering::SeqCst), 0, "read on the request's task");
+    let over = format!("{at_the_bound} ");
+    let broken = api.handle(post("/api/save-persona", &over)).await;
+    assert_eq!(broken.status, 400);
+    assert_eq!(
+        jobs.load(Ordering::SeqCst),
+        1,
+        "one byte over the bound goes to the offload"
+    );
 }
