@@ -42,7 +42,7 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -59,7 +59,6 @@ use answer::Verdict;
 pub use persona_domain::schema::SchemaDialect;
 use settings::endpoint;
 pub use settings::{OpenAiConfigError, OpenAiSettings, Sampling};
-pub use stream::Progress;
 use tally::Tally;
 use tokens::TokenCounter;
 use transport::{CallError, Transport};
@@ -179,7 +178,6 @@ impl OpenAiExtractor {
                 max_retries: settings.max_retries,
                 attempt_timeout: settings.attempt_timeout,
                 max_answer_chars: runaway::max_total_chars(&bounded),
-                progress: None,
             },
             tokens,
             schema_tokens,
@@ -193,15 +191,6 @@ impl OpenAiExtractor {
             validator,
             json_mode_only: AtomicBool::new(false),
         })
-    }
-
-    /// Calls `progress` with the chunks received so far in each streamed call (about one token
-    /// each), as they arrive. The extractor is shared by concurrent requests, so the count is
-    /// per call, not per request.
-    #[must_use]
-    pub fn with_progress(mut self, progress: Progress) -> Self {
-        self.transport.progress = Some(progress);
-        self
     }
 
     /// The schema dialect this extractor sends.
@@ -290,8 +279,18 @@ impl PersonaExtractor for OpenAiExtractor {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(model = %self.model, blocks = bundle.text_blocks().len()))]
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
+        self.extract_observed(bundle, &|_| {}).await
+    }
+
+    /// The streamed count is the completion tokens of this extraction's earlier calls (re-asks)
+    /// and the chunks of answer text of the current one: it only grows.
+    #[tracing::instrument(skip_all, fields(model = %self.model, blocks = bundle.text_blocks().len()))]
+    async fn extract_observed(
+        &self,
+        bundle: &SourceBundle,
+        streamed: &(dyn Fn(u32) + Send + Sync),
+    ) -> Result<Extraction, ExtractFailure> {
         let deadline = Instant::now() + self.deadline;
         let mut format = self.first_format();
         let mut messages = vec![
@@ -309,6 +308,7 @@ impl PersonaExtractor for OpenAiExtractor {
         }
 
         let mut tally = Tally::new(&self.model);
+        let told = AtomicU32::new(0);
         let mut budget = self.max_tokens;
         let mut budget_raised = false;
         let mut corrected = false;
@@ -331,9 +331,18 @@ impl PersonaExtractor for OpenAiExtractor {
             })
             .map_err(|e| tally.fail(ExtractError::Unexpected(e.to_string())))?;
 
+            let before = tally.completion_tokens;
+            // A retried attempt streams from its first chunk again: told only past the most
+            // told so far.
+            let so_far = |chunks: u32| {
+                let count = before.saturating_add(chunks);
+                if told.fetch_max(count, Ordering::Relaxed) < count {
+                    streamed(count);
+                }
+            };
             let answer = match self
                 .transport
-                .call(&body, deadline, &mut tally.attempts)
+                .call(&body, deadline, &mut tally.attempts, &so_far)
                 .await
             {
                 Ok(answer) => answer,

@@ -3,15 +3,9 @@
 //! would have returned, with the [`Guard`] reading along so that a runaway is stopped as soon as
 //! it shows.
 
-use std::sync::Arc;
-
 use crate::runaway::Guard;
 use crate::sse::{SseDecoder, SseError};
 use crate::wire::{AnswerMessage, ApiError, ChatResponse, Choice, StreamChunk, TokenUsage};
-
-/// Called with the completion chunks received so far in the current call (about one token
-/// each), as they arrive: the progress of a long answer.
-pub type Progress = Arc<dyn Fn(u32) + Send + Sync>;
 
 /// What one piece of the stream did.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,7 +41,6 @@ pub(crate) struct StreamReader {
     usage: Option<TokenUsage>,
     /// Chunks that carried answer text.
     pub chunks: u32,
-    progress: Option<Progress>,
 }
 
 impl std::fmt::Debug for StreamReader {
@@ -61,7 +54,7 @@ impl std::fmt::Debug for StreamReader {
 
 impl StreamReader {
     /// A reader whose guard lets answers of up to `max_chars` through.
-    pub fn new(max_chars: usize, progress: Option<Progress>) -> Self {
+    pub fn new(max_chars: usize) -> Self {
         Self {
             decoder: SseDecoder::default(),
             guard: Guard::new(max_chars),
@@ -72,7 +65,6 @@ impl StreamReader {
             model: None,
             usage: None,
             chunks: 0,
-            progress,
         }
     }
 
@@ -122,9 +114,6 @@ impl StreamReader {
             return Ok(Fed::More);
         };
         self.chunks += 1;
-        if let Some(progress) = &self.progress {
-            progress(self.chunks);
-        }
         self.content.push_str(&text);
         Ok(self.guard.feed(&text).map_or(Fed::More, Fed::RanAway))
     }

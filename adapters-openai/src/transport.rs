@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::retry;
-use crate::stream::{Fed, Progress, StreamFault, StreamReader};
+use crate::stream::{Fed, StreamFault, StreamReader};
 use crate::wire::{ApiError, ChatResponse};
 
 /// Sends chat requests to one endpoint with one key.
@@ -28,8 +28,6 @@ pub(crate) struct Transport {
     pub attempt_timeout: Option<Duration>,
     /// The longest streamed answer let through (see [`crate::runaway`]).
     pub max_answer_chars: usize,
-    /// Told of each streamed chunk.
-    pub progress: Option<Progress>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -37,7 +35,6 @@ impl std::fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("endpoint", &self.endpoint.as_str())
             .field("max_retries", &self.max_retries)
-            .field("progress", &self.progress.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -65,12 +62,14 @@ pub(crate) struct Answer {
 
 impl Transport {
     /// Posts `body` until it gives a completion, a failure no retry can fix, or the retries or
-    /// the deadline run out. `attempts` counts every HTTP call made.
+    /// the deadline run out. `attempts` counts every HTTP call made; `streamed` is told the
+    /// chunks of answer text received so far in the current attempt, as they arrive.
     pub async fn call(
         &self,
         body: &[u8],
         deadline: Instant,
         attempts: &mut u32,
+        streamed: &(dyn Fn(u32) + Send + Sync),
     ) -> Result<Answer, CallError> {
         let mut retries = 0;
         loop {
@@ -80,7 +79,7 @@ impl Transport {
             }
             *attempts += 1;
             let timeout = self.attempt_timeout.map_or(remaining, |t| t.min(remaining));
-            let failure = match self.attempt(body, timeout, *attempts).await {
+            let failure = match self.attempt(body, timeout, *attempts, streamed).await {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };
@@ -112,6 +111,7 @@ impl Transport {
         body: &[u8],
         timeout: Duration,
         attempt: u32,
+        streamed: &(dyn Fn(u32) + Send + Sync),
     ) -> Result<Answer, Failure> {
         let mut request = self
             .http
@@ -132,10 +132,10 @@ impl Transport {
             request_id = request_id.as_deref().unwrap_or("-"),
             "chat completion call"
         );
-        let streamed = header_text(&headers, CONTENT_TYPE.as_str())
+        let is_stream = header_text(&headers, CONTENT_TYPE.as_str())
             .is_some_and(|t| t.trim_start().starts_with("text/event-stream"));
-        if status.is_success() && streamed {
-            return self.read_stream(response, request_id).await;
+        if status.is_success() && is_stream {
+            return self.read_stream(response, request_id, streamed).await;
         }
         let bytes = response.bytes().await.map_err(Failure::from_transport)?;
         if !status.is_success() {
@@ -164,8 +164,9 @@ impl Transport {
         &self,
         mut response: reqwest::Response,
         request_id: Option<String>,
+        streamed: &(dyn Fn(u32) + Send + Sync),
     ) -> Result<Answer, Failure> {
-        let mut reader = StreamReader::new(self.max_answer_chars, self.progress.clone());
+        let mut reader = StreamReader::new(self.max_answer_chars);
         let mut ran_away = None;
         loop {
             let Some(bytes) = response.chunk().await.map_err(Failure::from_transport)? else {
@@ -178,7 +179,12 @@ impl Transport {
                 );
                 return Err(Failure::Connection);
             };
-            match reader.feed(&bytes) {
+            let before = reader.chunks;
+            let fed = reader.feed(&bytes);
+            if reader.chunks != before {
+                streamed(reader.chunks);
+            }
+            match fed {
                 Ok(Fed::More) => {}
                 Ok(Fed::Done) => break,
                 Ok(Fed::RanAway(reason)) => {

@@ -10,7 +10,6 @@ use thiserror::Error;
 /// Turns a person's material into a draft persona.
 ///
 /// Implementations: the OpenAI-compatible LLM adapter and the deterministic mock.
-#[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// A short, stable name for logs and health (`"mock"`, `"openai"`).
@@ -49,6 +48,23 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// - SHOULD report what the failed attempts cost in [`ExtractFailure::usage`].
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure>;
 
+    /// [`PersonaExtractor::extract`], telling `streamed` how many completion tokens have arrived
+    /// so far in this extraction while the model streams its answer (about one a streamed chunk,
+    /// the calls of re-asks added): the progress of one long call, which a background job shows.
+    /// The count only grows. The default streams nothing and never calls `streamed`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PersonaExtractor::extract`].
+    async fn extract_observed(
+        &self,
+        bundle: &SourceBundle,
+        streamed: &(dyn Fn(u32) + Send + Sync),
+    ) -> Result<Extraction, ExtractFailure> {
+        let _ = streamed;
+        self.extract(bundle).await
+    }
+
     /// How much text one call to [`PersonaExtractor::extract`] can take from `bundle`, in the
     /// unit of [`PersonaExtractor::measure`], counting each block's text with its `[block:N]`
     /// heading and separator but not what every prompt carries (the instructions, the schema,
@@ -68,6 +84,29 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     /// material, so it MUST be linear in `text`.
     fn measure(&self, text: &str) -> u32 {
         u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
+    }
+}
+
+// mockall cannot mock a method taking a `dyn Fn`: the mock leaves `extract_observed` to its
+// default, which calls the mocked `extract`.
+#[cfg(test)]
+mockall::mock! {
+    pub PersonaExtractor {}
+
+    #[async_trait]
+    impl PersonaExtractor for PersonaExtractor {
+        fn name(&self) -> &'static str;
+        fn fingerprint(&self) -> String;
+        async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure>;
+        fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32>;
+        fn measure(&self, text: &str) -> u32;
+    }
+}
+
+#[cfg(test)]
+impl Debug for MockPersonaExtractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MockPersonaExtractor")
     }
 }
 

@@ -38,6 +38,24 @@ impl LimitedExtractor {
         }
     }
 
+    /// A turn at the model: at once, or after waiting among at most `max_waiting` others for at
+    /// most `queue_timeout`; otherwise the busy failure.
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ExtractFailure> {
+        if let Ok(turn) = self.turns.try_acquire() {
+            return Ok(turn);
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.limit.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(Self::busy());
+        }
+        let _waiting = Waiting(&self.waiting);
+        match tokio::time::timeout(self.limit.queue_timeout, self.turns.acquire()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            // The semaphore is never closed; a timeout means no turn came.
+            Ok(Err(_)) | Err(_) => Err(Self::busy()),
+        }
+    }
+
     fn busy() -> ExtractFailure {
         ExtractError::Busy {
             retry_after: RETRY_AFTER,
@@ -66,22 +84,17 @@ impl PersonaExtractor for LimitedExtractor {
     }
 
     async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure> {
-        let _turn = match self.turns.try_acquire() {
-            Ok(turn) => turn,
-            Err(_) => {
-                if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.limit.max_waiting {
-                    self.waiting.fetch_sub(1, Ordering::AcqRel);
-                    return Err(Self::busy());
-                }
-                let _waiting = Waiting(&self.waiting);
-                match tokio::time::timeout(self.limit.queue_timeout, self.turns.acquire()).await {
-                    Ok(Ok(turn)) => turn,
-                    // The semaphore is never closed; a timeout means no turn came.
-                    Ok(Err(_)) | Err(_) => return Err(Self::busy()),
-                }
-            }
-        };
+        let _turn = self.turn().await?;
         self.inner.extract(bundle).await
+    }
+
+    async fn extract_observed(
+        &self,
+        bundle: &SourceBundle,
+        streamed: &(dyn Fn(u32) + Send + Sync),
+    ) -> Result<Extraction, ExtractFailure> {
+        let _turn = self.turn().await?;
+        self.inner.extract_observed(bundle, streamed).await
     }
 
     fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32> {

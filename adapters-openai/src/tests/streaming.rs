@@ -2,7 +2,6 @@
 //! every chunk is checked against `CreateChatCompletionStreamResponse`, the usage in a last
 //! chunk of its own, then `data: [DONE]`.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use persona_ports::{ExtractError, PersonaExtractor};
@@ -82,19 +81,18 @@ fn runaway() -> ResponseTemplate {
 async fn a_streamed_answer_is_assembled_with_its_usage_and_progress() {
     let fake = Fake::start().await;
     fake.then(streamed(&draft_json(), "stop", (120, 45))).await;
-    let seen = Arc::new(AtomicU32::new(0));
-    let progress = {
-        let seen = Arc::clone(&seen);
-        Arc::new(move |chunks: u32| {
-            let before = seen.swap(chunks, Ordering::SeqCst);
-            assert_eq!(chunks, before + 1, "progress counts up one chunk at a time");
-        })
+    let seen = AtomicU32::new(0);
+    let progress = |chunks: u32| {
+        let before = seen.swap(chunks, Ordering::SeqCst);
+        assert!(
+            chunks > before,
+            "progress only grows: {before} then {chunks}"
+        );
     };
 
     let extraction = fake
         .extractor(|_| {})
-        .with_progress(progress)
-        .extract(&bundle())
+        .extract_observed(&bundle(), &progress)
         .await
         .expect("extracted");
 
@@ -110,6 +108,28 @@ async fn a_streamed_answer_is_assembled_with_its_usage_and_progress() {
         bodies[0]["stream_options"],
         json!({ "include_usage": true })
     );
+}
+
+#[tokio::test]
+async fn progress_keeps_growing_across_a_re_ask() {
+    let fake = Fake::start().await;
+    fake.then(runaway()).await;
+    fake.then(streamed(&draft_json(), "stop", (130, 40))).await;
+    let told = std::sync::Mutex::new(Vec::new());
+    let progress = |count: u32| told.lock().expect("not poisoned").push(count);
+
+    let extraction = fake
+        .extractor(|_| {})
+        .extract_observed(&bundle(), &progress)
+        .await
+        .expect("extracted on the second ask");
+
+    let told = told.into_inner().expect("not poisoned");
+    assert!(told.windows(2).all(|w| w[0] < w[1]), "{told:?}");
+    // The first (runaway) call's tokens, then the second call's chunks on top of them.
+    let first = extraction.usage.completion_tokens - 40;
+    let chunks = draft_json().chars().count().div_ceil(5) as u32;
+    assert_eq!(told.last().copied(), Some(first + chunks), "{told:?}");
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@
 //! extractor's own retries fails the whole extraction: a persona is never made of some chunks
 //! silently. `usage` adds up every call of every chunk, the failed one's included.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use futures_util::StreamExt;
 use futures_util::stream;
 use persona_domain::chunk::{ChunkError, ChunkSettings, split};
@@ -42,7 +44,8 @@ impl PersonaService {
     }
 
     /// Extracts a draft of `bundle`, in chunks when it does not fit one call, telling
-    /// `on_progress` after each chunk.
+    /// `on_progress` after each chunk and as the model streams its answers (the completion
+    /// tokens so far: the ended chunks' counted ones and the running chunks' streamed ones).
     pub(super) async fn draft(
         &self,
         bundle: &SourceBundle,
@@ -68,7 +71,14 @@ impl PersonaService {
             completion_tokens: 0,
         });
         if let [whole] = chunks.as_slice() {
-            let extraction = self.extractor.extract(whole).await?;
+            let streamed = |tokens| {
+                on_progress(Progress {
+                    chunks_done: 0,
+                    chunks_total: 1,
+                    completion_tokens: tokens,
+                });
+            };
+            let extraction = self.extractor.extract_observed(whole, &streamed).await?;
             on_progress(Progress {
                 chunks_done: 1,
                 chunks_total: 1,
@@ -84,29 +94,42 @@ impl PersonaService {
 
         info!(chunks = total, "material split into chunks");
         let count = chunks.len();
+        // Each chunk's completion tokens: streamed so far while it runs, counted once it ended.
+        let tokens: Vec<AtomicU32> = (0..count).map(|_| AtomicU32::new(0)).collect();
+        let ended = AtomicU32::new(0);
+        let tell = |index: usize, chunk_tokens: u32| {
+            tokens[index].store(chunk_tokens, Ordering::Relaxed);
+            on_progress(Progress {
+                chunks_done: ended.load(Ordering::Relaxed),
+                chunks_total: total,
+                completion_tokens: tokens
+                    .iter()
+                    .map(|t| t.load(Ordering::Relaxed))
+                    .fold(0, u32::saturating_add),
+            });
+        };
         // Each call owns its chunk and a handle on the extractor: a stream of futures that
         // borrowed them would not be `Send` for every lifetime, as a spawned task needs.
         let extractor = self.extractor.clone();
+        let tell = &tell;
         let mut calls = stream::iter(chunks.into_iter().enumerate())
             .map(move |(index, chunk)| {
                 let extractor = extractor.clone();
-                async move { (index, extractor.extract(&chunk).await) }
+                async move {
+                    let streamed = |chunk_tokens| tell(index, chunk_tokens);
+                    (index, extractor.extract_observed(&chunk, &streamed).await)
+                }
             })
             .buffer_unordered(self.chunk_parallelism.max(1));
         let mut drafts: Vec<Option<PersonaDraft>> = vec![None; count];
         let mut usage: Option<Usage> = None;
-        let mut done = 0;
         while let Some((index, outcome)) = calls.next().await {
             match outcome {
                 Ok(extraction) => {
                     add(&mut usage, &extraction.usage);
+                    ended.fetch_add(1, Ordering::Relaxed);
+                    tell(index, extraction.usage.completion_tokens);
                     drafts[index] = Some(extraction.draft);
-                    done += 1;
-                    on_progress(Progress {
-                        chunks_done: done,
-                        chunks_total: total,
-                        completion_tokens: usage.as_ref().map_or(0, |u| u.completion_tokens),
-                    });
                 }
                 Err(failure) => {
                     // The calls still running are dropped with the stream: their cost is unknown.

@@ -17,6 +17,8 @@ struct Reader {
     budget: Option<u32>,
     /// The call (counting from 0) that fails with a timeout.
     fail_call: Option<u32>,
+    /// Whether a call streams its answer: 1, 2, 3 then 4 tokens told before it ends.
+    streams: bool,
     calls: AtomicU32,
     running: AtomicU32,
     most_running: AtomicU32,
@@ -56,6 +58,20 @@ impl PersonaExtractor for Reader {
             draft: read(&blocks),
             usage,
         })
+    }
+
+    async fn extract_observed(
+        &self,
+        bundle: &SourceBundle,
+        streamed: &(dyn Fn(u32) + Send + Sync),
+    ) -> Result<Extraction, ExtractFailure> {
+        if self.streams {
+            for tokens in 1..=4 {
+                streamed(tokens);
+                tokio::task::yield_now().await;
+            }
+        }
+        self.extract(bundle).await
     }
 
     fn chunk_budget(&self, _bundle: &SourceBundle) -> Option<u32> {
@@ -196,6 +212,40 @@ async fn long_material_is_read_in_chunks_merged_summed_and_reported() {
             ),
             (done as u32, calls, 10 * done as u32)
         );
+    }
+}
+
+#[tokio::test]
+async fn progress_tells_the_tokens_a_model_streams_while_a_chunk_runs() {
+    for (budget, parallelism) in [(None, 1), (Some(160), 1)] {
+        let reader = Arc::new(Reader {
+            budget,
+            streams: true,
+            ..Reader::default()
+        });
+        let reports = Mutex::new(Vec::new());
+        service(&reader)
+            .with_chunk_parallelism(parallelism)
+            .process_observed(&long_material(), Default::default(), &|p: Progress| {
+                reports.lock().expect("lock").push(p)
+            })
+            .await
+            .expect("processed");
+        let calls = reader.calls.load(Ordering::SeqCst);
+        // The start; then for each chunk in turn 1 to 4 streamed tokens on top of the ended
+        // chunks' 10 each, and its end.
+        let mut expected = vec![(0, calls, 0)];
+        for done in 0..calls {
+            expected.extend((1..=4).map(|streamed| (done, calls, 10 * done + streamed)));
+            expected.push((done + 1, calls, 10 * (done + 1)));
+        }
+        let reports: Vec<(u32, u32, u32)> = reports
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|p| (p.chunks_done, p.chunks_total, p.completion_tokens))
+            .collect();
+        assert_eq!(reports, expected, "budget {budget:?}");
     }
 }
 
