@@ -451,8 +451,11 @@ function showJobProgress(job) {
   const bar = $('progress').querySelector('progress');
   if (fraction === null) bar.removeAttribute('value');
   else bar.value = fraction;
-  const { chunks_done: done, chunks_total: total } = job.progress ?? {};
-  $('job-state').textContent = total > 0 ? ` (${job.status}: ${done} of ${total} parts read)` : ` (${job.status})`;
+  const { chunks_done: done, chunks_total: total, completion_tokens: tokens } = job.progress ?? {};
+  const parts = total > 0 ? [`${done} of ${total} parts read`] : [];
+  // Tokens grow while a model streams its answer: a long part still shows it is moving.
+  if (tokens > 0) parts.push(`${tokens} tokens written`);
+  $('job-state').textContent = parts.length > 0 ? ` (${job.status}: ${parts.join(', ')})` : ` (${job.status})`;
 }
 
 /** After a reload: follows the job named in the address, as if it had just been submitted. */
