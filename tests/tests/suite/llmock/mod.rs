@@ -6,6 +6,7 @@
 //! `REQUIRE_LLMOCK=1`, as in CI, where an absent simulator fails the suite.
 
 pub(crate) mod control;
+mod job_progress;
 mod long_material;
 mod server;
 mod streaming;
