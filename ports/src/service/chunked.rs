@@ -15,7 +15,7 @@ use persona_domain::{PersonaDraft, SourceBundle, Warning};
 use tracing::info;
 
 use super::{PersonaService, Progress};
-use crate::extractor::{ExtractError, ExtractFailure, Usage};
+use crate::extractor::{ExtractError, ExtractFailure, MeasureUnit, Usage};
 use crate::offload::offloaded;
 
 /// Chunks extracted at once by one processing when the service is not told otherwise
@@ -41,14 +41,16 @@ impl PersonaService {
         Some(ChunkSettings::new(budget as usize))
     }
 
-    /// Extracts a draft of `bundle`, in chunks when it does not fit one call, telling
+    /// Extracts a draft of `bundle`, in chunks under `settings` (this service's
+    /// [`PersonaService::chunk_settings`] for it) when it does not fit one call, telling
     /// `on_progress` after each chunk.
     pub(super) async fn draft(
         &self,
         bundle: &SourceBundle,
+        settings: Option<ChunkSettings>,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Drafted, ExtractFailure> {
-        let chunks = match self.chunk_settings(bundle) {
+        let chunks = match settings {
             None => vec![bundle.clone()],
             Some(settings) => {
                 let (extractor, material) = (self.extractor.clone(), bundle.clone());
@@ -58,7 +60,9 @@ impl PersonaService {
                     })
                 })
                 .await
-                .map_err(|error| ExtractFailure::from(refusal(error)))?
+                .map_err(|error| {
+                    ExtractFailure::from(refusal(error, self.extractor.measure_unit()))
+                })?
             }
         };
         let total = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
@@ -138,8 +142,8 @@ impl PersonaService {
     }
 }
 
-/// Why material cannot be chunked, as the port says it.
-fn refusal(error: ChunkError) -> ExtractError {
+/// Why material cannot be chunked, as the port says it, sizes in `unit`.
+fn refusal(error: ChunkError, unit: MeasureUnit) -> ExtractError {
     let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     match error {
         ChunkError::Unsplittable {
@@ -150,6 +154,7 @@ fn refusal(error: ChunkError) -> ExtractError {
             block,
             size: small(size),
             limit: small(budget),
+            unit,
         },
         ChunkError::TooManyChunks { needed, max } => ExtractError::TooManyChunks {
             chunks: small(needed),

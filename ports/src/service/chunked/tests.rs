@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use persona_domain::{Evidence, GroundingStatus, PersonaDraft, SourceBundle, WarningCode};
 
-use crate::extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+use crate::extractor::{
+    ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor, Usage,
+};
 use crate::service::{PersonaService, Progress};
 use crate::store::MockPersonaStore;
 
@@ -257,7 +259,11 @@ async fn a_sentence_longer_than_one_call_takes_is_refused_naming_its_block() {
         .await
         .expect_err("unsplittable");
     assert!(
-        matches!(failure.error, ExtractError::Unsplittable { block: 1, limit, size } if size > limit),
+        matches!(
+            failure.error,
+            ExtractError::Unsplittable { block: 1, limit, size, unit: MeasureUnit::Characters }
+                if size > limit
+        ),
         "{:?}",
         failure.error
     );
