@@ -452,6 +452,12 @@ impl PersonaExtractor for OpenAiExtractor {
         self.tokens.count(text)
     }
 
+    /// The text's length in bytes: the tokenizers are byte-level BPE, whose every token stands
+    /// for at least one byte.
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        Some(u32::try_from(text.len()).unwrap_or(u32::MAX))
+    }
+
     fn measure_unit(&self) -> MeasureUnit {
         MeasureUnit::Tokens
     }

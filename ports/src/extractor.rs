@@ -70,6 +70,16 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
         u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
     }
 
+    /// A cheap upper bound of [`PersonaExtractor::measure`] of `text`, or `None` (the default)
+    /// when the extractor knows none. Material whose bound fits the
+    /// [`PersonaExtractor::chunk_budget`] is sent whole without being measured, so an extractor
+    /// that counts its prompt in [`PersonaExtractor::extract`] anyway counts it once. MUST
+    /// never be less than `measure(text)`, and MUST be constant time or close to it.
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        let _ = text;
+        None
+    }
+
     /// What [`PersonaExtractor::measure`] counts, for messages that give a size: MUST be
     /// [`MeasureUnit::Tokens`] when it counts tokens. The default goes with the default measure.
     fn measure_unit(&self) -> MeasureUnit {

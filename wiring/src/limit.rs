@@ -92,6 +92,10 @@ impl PersonaExtractor for LimitedExtractor {
         self.inner.measure(text)
     }
 
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        self.inner.measure_bound(text)
+    }
+
     fn measure_unit(&self) -> MeasureUnit {
         self.inner.measure_unit()
     }
@@ -135,6 +139,9 @@ mod tests {
         fn measure(&self, text: &str) -> u32 {
             text.len() as u32 * 2
         }
+        fn measure_bound(&self, text: &str) -> Option<u32> {
+            Some(text.len() as u32 * 3)
+        }
         fn measure_unit(&self) -> MeasureUnit {
             MeasureUnit::Tokens
         }
@@ -145,6 +152,7 @@ mod tests {
         let limited = limited(&Arc::new(Gate::default()), 0);
         assert_eq!(limited.chunk_budget(&bundle()), Some(1_000));
         assert_eq!(limited.measure("abc"), 6);
+        assert_eq!(limited.measure_bound("abc"), Some(9));
         assert_eq!(limited.measure_unit(), MeasureUnit::Tokens);
     }
 

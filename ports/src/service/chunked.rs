@@ -3,13 +3,16 @@
 //! ([`persona_domain::merge`]).
 //!
 //! Material that fits (and any material for an extractor with no [`PersonaExtractor::chunk_budget`])
-//! goes to the extractor whole, exactly as before chunking existed. A chunk that fails after the
+//! goes to the extractor whole, exactly as before chunking existed. It is measured exactly only
+//! when the extractor's cheap [`PersonaExtractor::measure_bound`] does not already show it fits:
+//! a model's adapter counts the prompt with its tokenizer before each call anyway, so material
+//! within the bound is counted once, there. A chunk that fails after the
 //! extractor's own retries fails the whole extraction: a persona is never made of some chunks
 //! silently. `usage` adds up every call of every chunk, the failed one's included.
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use persona_domain::chunk::{ChunkError, ChunkSettings, split};
+use persona_domain::chunk::{ChunkError, ChunkSettings, fits_whole, split};
 use persona_domain::merge::merge;
 use persona_domain::{PersonaDraft, SourceBundle, Warning};
 use tracing::info;
@@ -55,6 +58,16 @@ impl PersonaService {
             Some(settings) => {
                 let (extractor, material) = (self.extractor.clone(), bundle.clone());
                 offloaded(self.offload.as_ref(), move || {
+                    // Material that fits even by the bound is what `split` would send whole:
+                    // it goes unmeasured, and a model's adapter counts its prompt once, itself.
+                    let bound = |text: &str| {
+                        extractor
+                            .measure_bound(text)
+                            .map_or(usize::MAX, |n| n as usize)
+                    };
+                    if fits_whole(&material, settings, &bound) {
+                        return Ok(vec![material]);
+                    }
                     split(&material, settings, &|text| {
                         extractor.measure(text) as usize
                     })
