@@ -188,6 +188,8 @@ async fn the_extractors_budget_is_asked_once_per_processing_for_the_key_and_the_
         .expect_chunk_budget()
         .times(1)
         .return_const(Some(10_000));
+    // No bound: the material is measured, as a model's long material is.
+    extractor.expect_measure_bound().returning(|_| None);
     extractor
         .expect_measure()
         .returning(|text| u32::try_from(text.len()).unwrap_or(u32::MAX));
