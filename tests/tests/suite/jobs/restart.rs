@@ -4,7 +4,8 @@
 //!
 //! The record store is shared in memory here, so the kill lands at a chosen point (the model
 //! never answers) without a model. The same across real processes, `persona-server` killed
-//! with SIGKILL and started again over its data folder, is `app-http/tests/binary/killed_mid_job.rs`.
+//! with SIGKILL and started again over its data folder, is
+//! `app-http/tests/binary/killed_mid_job.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
