@@ -125,6 +125,11 @@ impl PersonaExtractor for MockExtractor {
     fn chunk_budget(&self, _bundle: &SourceBundle) -> Option<u32> {
         self.chunk_chars
     }
+
+    /// Bytes: a character is one to four of them.
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        Some(u32::try_from(text.len()).unwrap_or(u32::MAX))
+    }
 }
 
 /// Reads a draft from the text blocks, each with its number in the whole material.

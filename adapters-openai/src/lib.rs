@@ -49,7 +49,7 @@ use async_trait::async_trait;
 use persona_domain::SourceBundle;
 use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
 use persona_domain::schema::{DRAFT_SCHEMA_NAME, answer_token_budget, draft_schema_for};
-use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor};
+use persona_ports::{ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use secrecy::ExposeSecret;
@@ -459,5 +459,15 @@ impl PersonaExtractor for OpenAiExtractor {
     /// Tokens, counted with the model's tokenizer as the prompt is.
     fn measure(&self, text: &str) -> u32 {
         self.tokens.count(text)
+    }
+
+    /// The text's length in bytes: the tokenizers are byte-level BPE, whose every token stands
+    /// for at least one byte.
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        Some(u32::try_from(text.len()).unwrap_or(u32::MAX))
+    }
+
+    fn measure_unit(&self) -> MeasureUnit {
+        MeasureUnit::Tokens
     }
 }

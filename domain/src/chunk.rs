@@ -172,9 +172,31 @@ pub fn split(
         .collect())
 }
 
+/// Whether `bundle` measures at most `settings.budget` under `measure`, headings and separators
+/// counted: the test [`split`] starts with, after which it returns the bundle itself. Given an
+/// upper bound of the measure (never less than it), `true` means [`split`] would send the
+/// material whole, found without measuring it exactly. Sums saturate, so a bound of
+/// `usize::MAX` ("none known") gives `false` under any budget an extractor gives (a `u32`).
+pub fn fits_whole(
+    bundle: &SourceBundle,
+    settings: ChunkSettings,
+    measure: &dyn Fn(&str) -> usize,
+) -> bool {
+    let mut whole: usize = 0;
+    for (i, block) in bundle.text_blocks().iter().enumerate() {
+        whole = whole
+            .saturating_add(heading_cost(bundle.block_number(i), measure))
+            .saturating_add(measure(block));
+        if whole > settings.budget {
+            return false;
+        }
+    }
+    true
+}
+
 /// What a block's `[block:N]` heading and its separator from the next block add to a prompt.
 fn heading_cost(number: usize, measure: &dyn Fn(&str) -> usize) -> usize {
-    measure(&format!("[block:{number}]\n")) + measure(BLOCK_SEPARATOR)
+    measure(&format!("[block:{number}]\n")).saturating_add(measure(BLOCK_SEPARATOR))
 }
 
 /// Groups units, in order, into chunks (ranges of unit indices) that fit the budget, each after

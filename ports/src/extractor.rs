@@ -85,6 +85,48 @@ pub trait PersonaExtractor: Send + Sync + Debug + 'static {
     fn measure(&self, text: &str) -> u32 {
         u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
     }
+
+    /// A cheap upper bound of [`PersonaExtractor::measure`] of `text`, or `None` (the default)
+    /// when the extractor knows none. Material whose bound fits the
+    /// [`PersonaExtractor::chunk_budget`] is sent whole without being measured, so an extractor
+    /// that counts its prompt in [`PersonaExtractor::extract`] anyway counts it once. MUST
+    /// never be less than `measure(text)`, and MUST be constant time or close to it.
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        let _ = text;
+        None
+    }
+
+    /// What [`PersonaExtractor::measure`] counts, for messages that give a size: MUST be
+    /// [`MeasureUnit::Tokens`] when it counts tokens. The default goes with the default measure.
+    fn measure_unit(&self) -> MeasureUnit {
+        MeasureUnit::Characters
+    }
+}
+
+/// The unit of an extractor's [`PersonaExtractor::measure`] and
+/// [`PersonaExtractor::chunk_budget`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasureUnit {
+    /// Characters (Unicode scalar values): the mock's unit.
+    Characters,
+    /// The model's tokens.
+    Tokens,
+}
+
+impl MeasureUnit {
+    /// The unit's name in a message, plural: `characters`, `tokens`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Characters => "characters",
+            Self::Tokens => "tokens",
+        }
+    }
+}
+
+impl std::fmt::Display for MeasureUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 // mockall cannot mock a method taking a `dyn Fn`: the mock leaves `extract_observed` to its
@@ -149,11 +191,16 @@ pub enum ExtractError {
     QuotaExhausted,
     /// The material is too long for one call and cannot be cut into chunks that fit: text block
     /// `block` holds a passage with no sentence or paragraph break that alone measures more than
-    /// one call takes.
+    /// one call takes (`size` and `limit` in the extractor's `unit`).
     #[error(
-        "text block {block} holds a passage of {size} tokens with no break; one call takes at most {limit}"
+        "text block {block} holds a passage of {size} {unit} with no break; one call takes at most {limit}"
     )]
-    Unsplittable { block: usize, size: u32, limit: u32 },
+    Unsplittable {
+        block: usize,
+        size: u32,
+        limit: u32,
+        unit: MeasureUnit,
+    },
     /// The material is too long for one call, and would take more than the most chunks one
     /// request reads (`persona_domain::chunk::MAX_CHUNKS`).
     #[error(

@@ -20,7 +20,9 @@ mod records;
 mod service;
 mod store;
 
-pub use extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+pub use extractor::{
+    ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor, Usage,
+};
 pub use id_tag::IdTag;
 pub use jobs::{
     InvalidJobId, JobClaim, JobId, JobMaterial, JobOutcome, JobPolicy, JobProgress, JobRecord,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use persona_domain::chunk::ChunkSettings;
 use persona_domain::{
     Grounding, GroundingMode, Persona, PersonaId, SourceBundle, SourceCounts, StoredPersona,
     Warning, ground,
@@ -179,13 +180,14 @@ impl PersonaService {
         options: ProcessOptions,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Processed, ExtractFailure> {
+        // Asked once: the cache key and the extraction both need it, and a model's budget costs
+        // a count of the instructions and the links with its tokenizer.
+        let settings = self.chunk_settings(bundle);
         let Some(cache) = &self.cache else {
-            return self.extract_fresh(bundle, on_progress).await;
+            return self.extract_fresh(bundle, settings, on_progress).await;
         };
         // How the material would be cut decides the result too (`none`: it is read whole).
-        let chunking = self
-            .chunk_settings(bundle)
-            .map_or_else(|| "none".to_owned(), |settings| settings.to_string());
+        let chunking = settings.map_or_else(|| "none".to_owned(), |settings| settings.to_string());
         let key = cache.key(
             bundle,
             &self.extractor.fingerprint(),
@@ -203,18 +205,20 @@ impl PersonaService {
             return Ok(hit);
         }
         // Failures are returned before anything is kept: they are never cached.
-        let processed = self.extract_fresh(bundle, on_progress).await?;
+        let processed = self.extract_fresh(bundle, settings, on_progress).await?;
         cache.keep(self.records.as_ref(), &key, &processed).await;
         Ok(processed)
     }
 
-    /// Extracts, normalises and grounds `bundle`, with no cache.
+    /// Extracts, normalises and grounds `bundle` (cut by `settings`, as
+    /// [`PersonaService::chunk_settings`] gave them), with no cache.
     async fn extract_fresh(
         &self,
         bundle: &SourceBundle,
+        settings: Option<ChunkSettings>,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Processed, ExtractFailure> {
-        let extraction = match self.draft(bundle, on_progress).await {
+        let extraction = match self.draft(bundle, settings, on_progress).await {
             Ok(extraction) => extraction,
             Err(failure) => {
                 let none = Usage {

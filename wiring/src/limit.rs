@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use persona_domain::SourceBundle;
-use persona_ports::{ExtractError, ExtractFailure, Extraction, PersonaExtractor};
+use persona_ports::{ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor};
 use tokio::sync::Semaphore;
 
 use crate::config::LlmLimit;
@@ -104,6 +104,14 @@ impl PersonaExtractor for LimitedExtractor {
     fn measure(&self, text: &str) -> u32 {
         self.inner.measure(text)
     }
+
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        self.inner.measure_bound(text)
+    }
+
+    fn measure_unit(&self) -> MeasureUnit {
+        self.inner.measure_unit()
+    }
 }
 
 #[cfg(test)]
@@ -144,6 +152,12 @@ mod tests {
         fn measure(&self, text: &str) -> u32 {
             text.len() as u32 * 2
         }
+        fn measure_bound(&self, text: &str) -> Option<u32> {
+            Some(text.len() as u32 * 3)
+        }
+        fn measure_unit(&self) -> MeasureUnit {
+            MeasureUnit::Tokens
+        }
     }
 
     #[test]
@@ -151,6 +165,8 @@ mod tests {
         let limited = limited(&Arc::new(Gate::default()), 0);
         assert_eq!(limited.chunk_budget(&bundle()), Some(1_000));
         assert_eq!(limited.measure("abc"), 6);
+        assert_eq!(limited.measure_bound("abc"), Some(9));
+        assert_eq!(limited.measure_unit(), MeasureUnit::Tokens);
     }
 
     fn bundle() -> SourceBundle {

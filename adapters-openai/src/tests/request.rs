@@ -243,3 +243,28 @@ async fn a_long_material_fits_in_chunks_of_the_budget_it_gives() {
     }
     assert_eq!(fake.requests().await.len(), chunks.len());
 }
+
+#[tokio::test]
+async fn the_bound_of_a_measure_is_never_below_the_token_count() {
+    let fake = Fake::start().await;
+    // One model of each tokenizer: cl100k_base (GPT-4) and o200k_base (anything else).
+    for model in ["gpt-4", "gpt-4o-mini"] {
+        let extractor = fake.extractor(|s| s.model = model.to_owned());
+        for text in [
+            "",
+            "a",
+            "Maya grew up near the coast and later studied design in Leeds.",
+            "Zoë’s café – naïve résumé, ça va?",
+            "東京で生まれ、大阪で育ちました。",
+            "🧗‍♀️🎷🇰🇷 and 👩🏽‍💻",
+            "<|endoftext|><|fim_prefix|> look-alikes count as text",
+            "    \n\n\t\t  spaces\u{00a0}and\u{200b}breaks",
+        ] {
+            let (count, bound) = (extractor.measure(text), extractor.measure_bound(text));
+            assert!(
+                bound.is_some_and(|b| b >= count),
+                "{model}: {text:?}: {count} > {bound:?}"
+            );
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The mapping from port errors: codes, statuses, retryability and what messages leave out.
 
-use persona_ports::{ExtractError, StoreError};
+use persona_ports::{ExtractError, MeasureUnit, StoreError};
 
 use super::*;
 
@@ -120,6 +120,29 @@ fn too_long_inputs_say_by_how_much() {
         "{}",
         api.message
     );
+}
+
+#[test]
+fn an_unsplittable_passage_is_sized_in_the_extractors_unit() {
+    for (unit, word) in [
+        (MeasureUnit::Characters, "2400 characters"),
+        (MeasureUnit::Tokens, "2400 tokens"),
+    ] {
+        let api = ApiError::from(ExtractError::Unsplittable {
+            block: 3,
+            size: 2_400,
+            limit: 1_600,
+            unit,
+        });
+        assert_eq!(api.code, ErrorCode::InputTooLong);
+        assert!(
+            api.message.contains("textBlocks[3]")
+                && api.message.contains(word)
+                && api.message.contains("over the 1600 one model call takes"),
+            "{}",
+            api.message
+        );
+    }
 }
 
 #[test]

@@ -58,10 +58,15 @@ impl From<ExtractError> for ApiError {
                     prompt_tokens.saturating_sub(limit)
                 ),
             ),
-            ExtractError::Unsplittable { block, size, limit } => Self::new(
+            ExtractError::Unsplittable {
+                block,
+                size,
+                limit,
+                unit,
+            } => Self::new(
                 ErrorCode::InputTooLong,
                 format!(
-                    "textBlocks[{block}] holds a passage of about {size} tokens with no sentence or paragraph break, over the {limit} one model call takes; break it into sentences or paragraphs, or shorten it"
+                    "textBlocks[{block}] holds a passage of about {size} {unit} with no sentence or paragraph break, over the {limit} one model call takes; break it into sentences or paragraphs, or shorten it"
                 ),
             ),
             ExtractError::TooManyChunks { chunks, max } => Self::new(

@@ -36,6 +36,25 @@ fn long_material() -> SourceBundle {
 }
 
 #[test]
+fn fits_whole_is_the_test_split_starts_with() {
+    let material = long_material();
+    let size = chunk_cost(&material);
+    for budget in [size - 1, size, size + 1] {
+        let settings = ChunkSettings::new(budget);
+        let whole = split(&material, settings, &chars).expect("splits");
+        assert_eq!(
+            fits_whole(&material, settings, &chars),
+            whole == [material.clone()],
+            "budget {budget}"
+        );
+    }
+    // A bound that knows nothing fits nothing, however large a budget an extractor gives.
+    let unknown = |_: &str| usize::MAX;
+    let largest = ChunkSettings::new(u32::MAX as usize);
+    assert!(!fits_whole(&material, largest, &unknown));
+}
+
+#[test]
 fn material_that_fits_is_one_chunk_the_bundle_itself() {
     let material = bundle(&["I am Ada.", "I live in Paris."]);
     let chunks = split(&material, ChunkSettings::new(10_000), &chars).expect("fits");

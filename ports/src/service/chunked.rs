@@ -3,7 +3,10 @@
 //! ([`persona_domain::merge`]).
 //!
 //! Material that fits (and any material for an extractor with no [`PersonaExtractor::chunk_budget`])
-//! goes to the extractor whole, exactly as before chunking existed. A chunk that fails after the
+//! goes to the extractor whole, exactly as before chunking existed. It is measured exactly only
+//! when the extractor's cheap [`PersonaExtractor::measure_bound`] does not already show it fits:
+//! a model's adapter counts the prompt with its tokenizer before each call anyway, so material
+//! within the bound is counted once, there. A chunk that fails after the
 //! extractor's own retries fails the whole extraction: a persona is never made of some chunks
 //! silently. `usage` adds up every call of every chunk, the failed one's included.
 
@@ -11,13 +14,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use persona_domain::chunk::{ChunkError, ChunkSettings, split};
+use persona_domain::chunk::{ChunkError, ChunkSettings, fits_whole, split};
 use persona_domain::merge::merge;
 use persona_domain::{PersonaDraft, SourceBundle, Warning};
 use tracing::info;
 
 use super::{PersonaService, Progress};
-use crate::extractor::{ExtractError, ExtractFailure, Usage};
+use crate::extractor::{ExtractError, ExtractFailure, MeasureUnit, Usage};
 use crate::offload::offloaded;
 
 /// Chunks extracted at once by one processing when the service is not told otherwise
@@ -43,25 +46,39 @@ impl PersonaService {
         Some(ChunkSettings::new(budget as usize))
     }
 
-    /// Extracts a draft of `bundle`, in chunks when it does not fit one call, telling
+    /// Extracts a draft of `bundle`, in chunks under `settings` (this service's
+    /// [`PersonaService::chunk_settings`] for it) when it does not fit one call, telling
     /// `on_progress` after each chunk and as the model streams its answers (the completion
     /// tokens so far: the ended chunks' counted ones and the running chunks' streamed ones).
     pub(super) async fn draft(
         &self,
         bundle: &SourceBundle,
+        settings: Option<ChunkSettings>,
         on_progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<Drafted, ExtractFailure> {
-        let chunks = match self.chunk_settings(bundle) {
+        let chunks = match settings {
             None => vec![bundle.clone()],
             Some(settings) => {
                 let (extractor, material) = (self.extractor.clone(), bundle.clone());
                 offloaded(self.offload.as_ref(), move || {
+                    // Material that fits even by the bound is what `split` would send whole:
+                    // it goes unmeasured, and a model's adapter counts its prompt once, itself.
+                    let bound = |text: &str| {
+                        extractor
+                            .measure_bound(text)
+                            .map_or(usize::MAX, |n| n as usize)
+                    };
+                    if fits_whole(&material, settings, &bound) {
+                        return Ok(vec![material]);
+                    }
                     split(&material, settings, &|text| {
                         extractor.measure(text) as usize
                     })
                 })
                 .await
-                .map_err(|error| ExtractFailure::from(refusal(error)))?
+                .map_err(|error| {
+                    ExtractFailure::from(refusal(error, self.extractor.measure_unit()))
+                })?
             }
         };
         let total = u32::try_from(chunks.len()).unwrap_or(u32::MAX);
@@ -161,8 +178,8 @@ impl PersonaService {
     }
 }
 
-/// Why material cannot be chunked, as the port says it.
-fn refusal(error: ChunkError) -> ExtractError {
+/// Why material cannot be chunked, as the port says it, sizes in `unit`.
+fn refusal(error: ChunkError, unit: MeasureUnit) -> ExtractError {
     let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     match error {
         ChunkError::Unsplittable {
@@ -173,6 +190,7 @@ fn refusal(error: ChunkError) -> ExtractError {
             block,
             size: small(size),
             limit: small(budget),
+            unit,
         },
         ChunkError::TooManyChunks { needed, max } => ExtractError::TooManyChunks {
             chunks: small(needed),

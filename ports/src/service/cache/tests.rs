@@ -175,6 +175,38 @@ async fn process(
         .await
 }
 
+#[tokio::test]
+async fn the_extractors_budget_is_asked_once_per_processing_for_the_key_and_the_extraction() {
+    // A model's budget is a count with its tokenizer: the cache key and the extraction share
+    // one. A budget the material fits, so the key says how it would be cut (not `none`).
+    let mut extractor = MockPersonaExtractor::new();
+    extractor.expect_name().return_const("mock-extractor");
+    extractor
+        .expect_fingerprint()
+        .returning(|| "mock-extractor|v1".to_owned());
+    extractor
+        .expect_chunk_budget()
+        .times(1)
+        .return_const(Some(10_000));
+    // No bound: the material is measured, as a model's long material is.
+    extractor.expect_measure_bound().returning(|_| None);
+    extractor
+        .expect_measure()
+        .returning(|text| u32::try_from(text.len()).unwrap_or(u32::MAX));
+    extractor.expect_extract().times(1).returning(|_| {
+        Ok(Extraction {
+            draft: PersonaDraft {
+                name: Some("Ada".into()),
+                ..PersonaDraft::default()
+            },
+            usage: usage(),
+        })
+    });
+    let service = service(extractor, Arc::new(Records::default()), WEEK);
+    let processed = process(&service, "I am Ada, 36.", false).await.unwrap();
+    assert_eq!((processed.persona.name(), processed.cached), ("Ada", false));
+}
+
 #[test]
 fn a_change_of_any_key_part_changes_the_key() {
     let cache = ProcessCache::new(b"secret", WEEK);

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use persona_domain::{Evidence, GroundingStatus, PersonaDraft, SourceBundle, WarningCode};
 
-use crate::extractor::{ExtractError, ExtractFailure, Extraction, PersonaExtractor, Usage};
+use crate::extractor::{
+    ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor, Usage,
+};
 use crate::service::{PersonaService, Progress};
 use crate::store::MockPersonaStore;
 
@@ -24,6 +26,10 @@ struct Reader {
     most_running: AtomicU32,
     /// Each call's blocks: (number in the whole material, text).
     seen: Mutex<Vec<Vec<(usize, String)>>>,
+    /// Whether it knows a bound of its measure (bytes: at least the characters).
+    bounded: bool,
+    /// How many texts were measured exactly.
+    measured: AtomicU32,
 }
 
 #[async_trait]
@@ -76,6 +82,16 @@ impl PersonaExtractor for Reader {
 
     fn chunk_budget(&self, _bundle: &SourceBundle) -> Option<u32> {
         self.budget
+    }
+
+    fn measure(&self, text: &str) -> u32 {
+        self.measured.fetch_add(1, Ordering::SeqCst);
+        u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
+    }
+
+    fn measure_bound(&self, text: &str) -> Option<u32> {
+        self.bounded
+            .then(|| u32::try_from(text.len()).unwrap_or(u32::MAX))
     }
 }
 
@@ -307,7 +323,11 @@ async fn a_sentence_longer_than_one_call_takes_is_refused_naming_its_block() {
         .await
         .expect_err("unsplittable");
     assert!(
-        matches!(failure.error, ExtractError::Unsplittable { block: 1, limit, size } if size > limit),
+        matches!(
+            failure.error,
+            ExtractError::Unsplittable { block: 1, limit, size, unit: MeasureUnit::Characters }
+                if size > limit
+        ),
         "{:?}",
         failure.error
     );
@@ -316,4 +336,57 @@ async fn a_sentence_longer_than_one_call_takes_is_refused_naming_its_block() {
         0,
         "no call is spent on it"
     );
+}
+
+#[tokio::test]
+async fn material_that_fits_by_the_bound_is_sent_whole_without_being_measured() {
+    let answers = |bounded: bool| async move {
+        let reader = Arc::new(Reader {
+            budget: Some(10_000),
+            bounded,
+            ..Reader::default()
+        });
+        let processed = service(&reader)
+            .process(&long_material())
+            .await
+            .expect("processed");
+        let measured = reader.measured.load(Ordering::SeqCst);
+        let seen = reader.seen.lock().expect("lock").clone();
+        (processed, measured, seen)
+    };
+    let (exact, measured_exactly, seen_exactly) = answers(false).await;
+    let (bounded, measured_by_bound, seen_by_bound) = answers(true).await;
+    assert!(
+        measured_exactly > 0,
+        "without a bound the material is measured"
+    );
+    assert_eq!(measured_by_bound, 0, "within the bound it is not measured");
+    // The same call, with the same material, and the same answer.
+    assert_eq!(seen_by_bound, seen_exactly);
+    assert_eq!(
+        (bounded.chunks, &bounded.persona, &bounded.warnings),
+        (exact.chunks, &exact.persona, &exact.warnings)
+    );
+}
+
+#[tokio::test]
+async fn material_past_the_bound_is_measured_and_cut_as_without_one() {
+    let cut = |bounded: bool| async move {
+        let reader = Arc::new(Reader {
+            budget: Some(160),
+            bounded,
+            ..Reader::default()
+        });
+        let processed = service(&reader)
+            .process(&long_material())
+            .await
+            .expect("processed");
+        assert!(reader.measured.load(Ordering::SeqCst) > 0);
+        let mut seen = reader.seen.lock().expect("lock").clone();
+        seen.sort();
+        (processed.chunks, seen)
+    };
+    let (chunks, seen) = cut(true).await;
+    assert!(chunks > 1, "{chunks}");
+    assert_eq!((chunks, seen), cut(false).await);
 }

@@ -124,6 +124,11 @@ async fn a_passage_with_no_break_longer_than_a_chunk_is_413_naming_its_block() {
     assert_eq!(answer.body["error"]["code"], "INPUT_TOO_LONG");
     let message = answer.body["error"]["message"].as_str().expect("a message");
     assert!(message.contains("textBlocks[1]"), "{message}");
+    // The mock measures characters, and the message says so: not tokens it never counted.
+    assert!(
+        message.contains(" characters with no sentence") && !message.contains("tokens"),
+        "{message}"
+    );
     assert!(
         !message.contains("word"),
         "no user text in an error: {message}"

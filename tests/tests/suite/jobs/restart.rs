@@ -2,9 +2,10 @@
 //! shut down under it (its tasks dropped where they stand, as SIGKILL leaves them); a second
 //! instance over the same record store then finds the job and ends it.
 //!
-//! The record store is shared in memory here so the case runs over every store the port has
-//! today; over the server's own data folder the same happens across processes once the file
-//! records land (the wiring then keeps jobs beside the personas).
+//! The record store is shared in memory here, so the kill lands at a chosen point (the model
+//! never answers) without a model. The same across real processes, `persona-server` killed
+//! with SIGKILL and started again over its data folder, is
+//! `app-http/tests/binary/killed_mid_job.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
