@@ -142,6 +142,8 @@ mockall::mock! {
         async fn extract(&self, bundle: &SourceBundle) -> Result<Extraction, ExtractFailure>;
         fn chunk_budget(&self, bundle: &SourceBundle) -> Option<u32>;
         fn measure(&self, text: &str) -> u32;
+        fn measure_bound(&self, text: &str) -> Option<u32>;
+        fn measure_unit(&self) -> MeasureUnit;
     }
 }
 
