@@ -23,12 +23,14 @@
 //!
 //! # Layout
 //!
-//! `wire` holds the request and response types, `retry` the retry policy, `transport` the HTTP
+//! `converse` is one extraction's conversation with the model, `wire` holds the request and
+//! response types, `retry` the retry policy, `transport` the HTTP
 //! calls, `sse` and `stream` the reading of a streamed answer, `runaway` the guard that stops a
 //! degenerate one, `answer` the judging of a completion, `tokens` the counting, `settings` the
 //! configuration and its checks.
 
 mod answer;
+mod converse;
 mod retry;
 mod runaway;
 mod settings;
@@ -42,27 +44,25 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use persona_domain::SourceBundle;
 use persona_domain::prompt::{SYSTEM_PROMPT, user_prompt};
-use persona_domain::schema::{DRAFT_SCHEMA_NAME, answer_token_budget, draft_schema_for};
+use persona_domain::schema::{answer_token_budget, draft_schema_for};
 use persona_ports::{ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor};
 use reqwest::StatusCode;
 use reqwest::header::HeaderValue;
 use secrecy::ExposeSecret;
 use serde_json::Value;
 
-use answer::Verdict;
 pub use persona_domain::schema::SchemaDialect;
 use settings::endpoint;
 pub use settings::{OpenAiConfigError, OpenAiSettings, Sampling};
-use tally::Tally;
 use tokens::TokenCounter;
-use transport::{CallError, Transport};
-use wire::{ApiError, ChatRequest, Message, OutputFormat, StreamOptions};
+use transport::Transport;
+use wire::{ApiError, Message, OutputFormat};
 
 /// The name this extractor reports.
 const NAME: &str = "openai";
@@ -283,157 +283,12 @@ impl PersonaExtractor for OpenAiExtractor {
         self.extract_observed(bundle, &|_| {}).await
     }
 
-    /// The streamed count is the completion tokens of this extraction's earlier calls (re-asks)
-    /// and the chunks of answer text of the current one: it only grows.
-    #[tracing::instrument(skip_all, fields(model = %self.model, blocks = bundle.text_blocks().len()))]
     async fn extract_observed(
         &self,
         bundle: &SourceBundle,
         streamed: &(dyn Fn(u32) + Send + Sync),
     ) -> Result<Extraction, ExtractFailure> {
-        let deadline = Instant::now() + self.deadline;
-        let mut format = self.first_format();
-        let mut messages = vec![
-            Message::system(self.system_prompt(format)),
-            Message::user(user_prompt(bundle)),
-        ];
-        let prompt_tokens = self.count_prompt(&messages, format);
-        tracing::debug!(prompt_tokens, "prompt counted");
-        if prompt_tokens > self.prompt_limit() {
-            return Err(ExtractError::InputTooLong {
-                prompt_tokens,
-                limit: self.prompt_limit(),
-            }
-            .into());
-        }
-
-        let mut tally = Tally::new(&self.model);
-        let told = AtomicU32::new(0);
-        let mut budget = self.max_tokens;
-        let mut budget_raised = false;
-        let mut corrected = false;
-        let mut restarted = false;
-        let mut sampling = self.sampling;
-        loop {
-            let response_format = format.response_format(DRAFT_SCHEMA_NAME, &self.schema);
-            let body = serde_json::to_vec(&ChatRequest {
-                model: &self.model,
-                messages: &messages,
-                response_format: &response_format,
-                max_tokens: budget,
-                temperature: sampling.temperature,
-                frequency_penalty: sampling.frequency_penalty,
-                seed: sampling.seed,
-                stream: true,
-                stream_options: StreamOptions {
-                    include_usage: true,
-                },
-            })
-            .map_err(|e| tally.fail(ExtractError::Unexpected(e.to_string())))?;
-
-            let before = tally.completion_tokens;
-            // A retried attempt streams from its first chunk again: told only past the most
-            // told so far.
-            let so_far = |chunks: u32| {
-                let count = before.saturating_add(chunks);
-                if told.fetch_max(count, Ordering::Relaxed) < count {
-                    streamed(count);
-                }
-            };
-            let answer = match self
-                .transport
-                .call(&body, deadline, &mut tally.attempts, &so_far)
-                .await
-            {
-                Ok(answer) => answer,
-                Err(CallError::Port(error)) => return Err(tally.fail(error)),
-                Err(CallError::Rejected { status, error })
-                    if format == OutputFormat::JsonSchema && error.rejects_json_schema() =>
-                {
-                    tracing::warn!(status = status.as_u16(), upstream = %error.label(),
-                        "the model rejects structured outputs; falling back to JSON mode");
-                    self.json_mode_only.store(true, Ordering::Relaxed);
-                    format = OutputFormat::JsonObject;
-                    messages[0] = Message::system(self.system_prompt(format));
-                    continue;
-                }
-                Err(CallError::Rejected { status, error }) => {
-                    let prompt_tokens = self.count_prompt(&messages, format);
-                    return Err(tally.fail(self.rejected(status, &error, prompt_tokens)));
-                }
-            };
-            tally.record(&answer.response, answer.chunks);
-            tracing::info!(
-                request_id = answer.request_id.as_deref().unwrap_or("-"),
-                prompt_tokens = tally.prompt_tokens,
-                completion_tokens = tally.completion_tokens,
-                attempts = tally.attempts,
-                "chat completion answered"
-            );
-
-            if let Some(reason) = answer.ran_away {
-                if restarted {
-                    return Err(tally.fail(ExtractError::InvalidOutput {
-                        reason: format!("the answer ran away twice: {reason}"),
-                    }));
-                }
-                tracing::info!(reason = %reason, "answer ran away; asking again");
-                restarted = true;
-                sampling.frequency_penalty = Some(
-                    sampling
-                        .frequency_penalty
-                        .map_or(RUNAWAY_PENALTY, |p| p.max(RUNAWAY_PENALTY)),
-                );
-                messages.push(Message::user(answer::runaway_request(&reason)));
-                continue;
-            }
-
-            match answer::judge(&answer.response, &self.validator) {
-                Verdict::Draft(draft) => return Ok(tally.success(*draft)),
-                Verdict::Refused { words } => {
-                    tracing::warn!(refusal = %words, "the model declined the material");
-                    return Err(tally.fail(ExtractError::Refused));
-                }
-                Verdict::CutOff => {
-                    let room = self
-                        .context_tokens
-                        .saturating_sub(self.count_prompt(&messages, format));
-                    let bigger = budget
-                        .saturating_mul(2)
-                        .min(MAX_COMPLETION_BUDGET)
-                        .min(room);
-                    if budget_raised || bigger <= budget {
-                        return Err(tally.fail(ExtractError::InvalidOutput {
-                            reason: format!("the answer was cut off at {budget} tokens"),
-                        }));
-                    }
-                    tracing::info!(
-                        from = budget,
-                        to = bigger,
-                        "answer cut off; raising the budget"
-                    );
-                    budget_raised = true;
-                    budget = bigger;
-                }
-                Verdict::Invalid { answer, problems } => {
-                    if corrected {
-                        return Err(tally.fail(ExtractError::InvalidOutput {
-                            reason: format!(
-                                "the answer did not follow the schema: {}",
-                                problems.join("; ")
-                            ),
-                        }));
-                    }
-                    tracing::info!(
-                        problems = problems.len(),
-                        "answer invalid; asking for a correction"
-                    );
-                    corrected = true;
-                    messages.push(Message::assistant(answer));
-                    messages.push(Message::user(answer::correction_request(&problems)));
-                }
-            }
-        }
+        self.converse(bundle, streamed).await
     }
 
     /// The context left for the material's text once the answer's budget, the instructions, the
