@@ -120,14 +120,17 @@ def save_16k():
     lists = ["skills", "interests", "values", "traits", "goals", "languages"]
     persona = {"name": "Ada", **{field: items for field in lists}}
     fields = {}
-    body = {"persona": persona, "grounding": {"mode": "flag", "fields": fields}}
+    counts = {"quoted": 0, "stated": 0, "inferred": 0, "fabricated_quotes": 0}
+    body = {"persona": persona, "grounding": {"mode": "flag", "fields": fields, "counts": counts}}
     pointers = [f"/{field}/{i}" for i in range(20) for field in lists]
     for pointer in pointers:
         entry = {"status": "quoted", "quote": "aaaa", "source": "block:0",
                  "span": {"start": 0, "end": 4}, "signature": "0" * 32}
         fields[pointer] = entry
+        counts["quoted"] += 1
         if len(json.dumps(body, separators=(",", ":"))) > 16 * 1024:
             del fields[pointer]
+            counts["quoted"] -= 1
             break
     return body
 
