@@ -18,10 +18,11 @@ use crate::pipeline::Outcome;
 use crate::{Api, Operation, Request, body, jobs, openapi};
 
 /// Bodies up to this size are read and checked on the request's own task, without the offload.
-/// The worst such body (every byte a list entry, each grounding entry's signature verified)
-/// takes well under a millisecond of CPU (BENCHMARKS.md, "Caches and the storage floor"); the
-/// offload's hand-over and hand-back cost two thread wake-ups, which on an idle two-core
-/// machine are most of a small save's time beyond its storage call.
+/// The worst such body found (every list at its cap, 108 grounding entries whose signatures are
+/// all checked) is a whole save of 1.1 ms median in a release build (BENCHMARKS.md,
+/// "Adversarial inputs", `save-16k`): a short, fixed hold of the worker. The offload's hand-over
+/// and hand-back cost two thread wake-ups, which on an idle two-core machine were a third of a
+/// small save's time beyond its storage call.
 pub(crate) const INLINE_BODY_BYTES: usize = 16 * 1024;
 
 impl Api {
