@@ -23,10 +23,15 @@ pub(crate) struct Clients {
 
 impl Clients {
     pub(crate) fn new(connect_timeout: Duration) -> Result<Self, reqwest::Error> {
+        let first = build(connect_timeout)?;
+        // The building thread calls with the first client: a cold function, which builds its
+        // store and answers on one thread, builds one client, not two.
+        let per_thread = ThreadLocal::new();
+        per_thread.get_or(|| first.clone());
         Ok(Self {
             connect_timeout,
-            first: build(connect_timeout)?,
-            per_thread: ThreadLocal::new(),
+            first,
+            per_thread,
         })
     }
 

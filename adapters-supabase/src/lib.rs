@@ -167,6 +167,26 @@ impl SupabaseStore {
         }
     }
 
+    /// [`Self::retrying`], and once more after the bucket was checked (and created when
+    /// missing) when the call met a missing bucket on a store opened without that check
+    /// ([`SupabaseStore::open`]). Every operation goes through here, records too. The outer
+    /// error: the bucket cannot be used.
+    async fn in_bucket<T, F, Fut>(
+        &self,
+        op: &'static str,
+        mut call: F,
+    ) -> Result<Result<T, Fault>, StoreError>
+    where
+        F: FnMut(u32, Duration) -> Fut,
+        Fut: Future<Output = Result<T, Fault>>,
+    {
+        let result = self.retrying(op, &mut call).await;
+        if self.bucket_missing(&result).await? {
+            return Ok(self.retrying(op, call).await);
+        }
+        Ok(result)
+    }
+
     async fn download(&self, id: &PersonaId, timeout: Duration) -> Result<Vec<u8>, Fault> {
         let path = format!("/object/authenticated/{}/{id}.json", self.bucket);
         self.call(self.request(Method::GET, &path, timeout)).await
@@ -264,8 +284,8 @@ impl PersonaStore for SupabaseStore {
         let metadata = &BASE64.encode(metadata);
         let path = &self.object_path(document.id());
         let bytes = &bytes;
-        let upload = || {
-            self.retrying("upload", |attempt, timeout| async move {
+        let result = self
+            .in_bucket("upload", |attempt, timeout| async move {
                 let request = self
                     .request(Method::POST, path, timeout)
                     .header(CONTENT_TYPE, JSON)
@@ -282,11 +302,7 @@ impl PersonaStore for SupabaseStore {
                     Err(f) => Err(f),
                 }
             })
-        };
-        let mut result = upload().await;
-        if self.bucket_missing(&result).await? {
-            result = upload().await;
-        }
+            .await?;
         match result {
             Ok(()) => {
                 debug!(size, "stored");
@@ -298,12 +314,10 @@ impl PersonaStore for SupabaseStore {
 
     #[tracing::instrument(name = "supabase.get", skip_all, fields(persona_tag = %IdTag::of(id)))]
     async fn get(&self, id: &PersonaId) -> Result<StoredPersona, StoreError> {
-        let download = || self.retrying("download", |_, timeout| self.download(id, timeout));
-        let mut result = download().await;
-        if self.bucket_missing(&result).await? {
-            result = download().await;
-        }
-        let bytes = result.map_err(|fault| self.store_error(fault, id, 0))?;
+        let bytes = self
+            .in_bucket("download", |_, timeout| self.download(id, timeout))
+            .await?
+            .map_err(|fault| self.store_error(fault, id, 0))?;
         StoredPersona::from_json(&bytes, id).map_err(|e| {
             error!(error = %e, "stored persona document is damaged");
             StoreError::Unexpected(e.to_string())

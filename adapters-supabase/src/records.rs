@@ -111,7 +111,7 @@ impl RecordStore for SupabaseStore {
         let size = bytes.len() as u64;
         let path = &format!("/object/{}", self.record_name(kind, key));
         let bytes = &bytes;
-        self.retrying("record_put", |_, timeout| async move {
+        self.in_bucket("record_put", |_, timeout| async move {
             let request = self
                 .request(Method::POST, path, timeout)
                 .header(CONTENT_TYPE, JSON)
@@ -120,7 +120,7 @@ impl RecordStore for SupabaseStore {
                 .body(bytes.clone());
             self.call(request).await.map(|_| ())
         })
-        .await
+        .await?
         .map_err(|fault| self.record_error(fault, key, size))?;
         debug!(size, "record stored");
         Ok(())
@@ -130,10 +130,10 @@ impl RecordStore for SupabaseStore {
     async fn get(&self, kind: RecordKind, key: &RecordKey) -> Result<Option<Vec<u8>>, StoreError> {
         let path = &format!("/object/authenticated/{}", self.record_name(kind, key));
         let result = self
-            .retrying("record_get", |_, timeout| {
+            .in_bucket("record_get", |_, timeout| {
                 self.call(self.request(Method::GET, path, timeout))
             })
-            .await;
+            .await?;
         match result {
             Ok(bytes) => Ok(Some(bytes)),
             Err(fault) if fault.kind == FaultKind::NoSuchKey => Ok(None),
@@ -145,10 +145,10 @@ impl RecordStore for SupabaseStore {
     async fn delete(&self, kind: RecordKind, key: &RecordKey) -> Result<(), StoreError> {
         let path = &format!("/object/{}", self.record_name(kind, key));
         let result = self
-            .retrying("record_delete", |_, timeout| {
+            .in_bucket("record_delete", |_, timeout| {
                 self.call(self.request(Method::DELETE, path, timeout))
             })
-            .await;
+            .await?;
         match result {
             Ok(_) => Ok(()),
             // Already gone: what a delete wants, whether this call or an earlier attempt did it.
@@ -168,10 +168,10 @@ impl RecordStore for SupabaseStore {
         let mut cursor: Option<String> = None;
         while found.len() < limit {
             let page = self
-                .retrying("record_list", |_, timeout| {
+                .in_bucket("record_list", |_, timeout| {
                     self.list_page(kind, cursor.as_deref(), timeout)
                 })
-                .await
+                .await?
                 .map_err(|fault| self.fault_error(fault, 0))?;
             for object in page.objects {
                 // Anything under the prefix that is not `{key}.json` is not a record.

@@ -130,3 +130,39 @@ async fn a_store_checked_at_start_never_checks_again() {
     );
     assert_eq!(requests_to(&server, "GET", BUCKET_PATH).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_record_written_into_a_missing_bucket_creates_it_and_is_written_again() {
+    use persona_ports::{RecordKey, RecordKind, RecordStore};
+
+    let server = MockServer::start().await;
+    let record = "/storage/v1/object/personas/jobs/job-1.json";
+    Mock::given(method("POST"))
+        .and(path(record))
+        .respond_with(storage_error(NO_SUCH_BUCKET))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    mount(&server, "POST", record, json_ok(UPLOADED)).await;
+    mount(&server, "GET", BUCKET_PATH, storage_error(NO_SUCH_BUCKET)).await;
+    mount(
+        &server,
+        "POST",
+        "/storage/v1/bucket",
+        json_ok(r#"{"name":"personas"}"#),
+    )
+    .await;
+    let store = opened(&server);
+    let key = RecordKey::parse("job-1").expect("a key");
+    assert_eq!(
+        store.put(RecordKind::Job, &key, b"{}".to_vec()).await,
+        Ok(())
+    );
+    assert_eq!(
+        requests_to(&server, "POST", "/storage/v1/bucket")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(requests_to(&server, "POST", record).await.len(), 2);
+}
