@@ -6,6 +6,7 @@
 //! changes in place, so its tag changes only when the answer would (a later version of the
 //! document, or a release that writes it differently).
 
+use persona_domain::hex::lower_hex;
 use sha2::{Digest, Sha256};
 
 use crate::error::Refusal;
@@ -16,18 +17,8 @@ pub(crate) const IF_NONE_MATCH: &str = "if-none-match";
 
 /// The strong entity tag of `body`: its SHA-256 in lowercase hex, quoted.
 pub(crate) fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let mut tag = String::with_capacity(66);
-    tag.push('"');
-    for byte in digest {
-        tag.push(char::from(HEX[usize::from(byte >> 4)]));
-        tag.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    tag.push('"');
-    tag
+    format!("\"{}\"", lower_hex(&Sha256::digest(body)))
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// What the client's `If-None-Match` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -240,8 +240,7 @@ impl StoredPersona {
 fn fingerprint(persona: &Persona) -> (u64, String) {
     let canonical = serde_json::to_vec(persona).expect("a persona always serialises");
     let digest = Sha256::digest(&canonical);
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    (canonical.len() as u64, hex)
+    (canonical.len() as u64, crate::hex::lower_hex(&digest))
 }
 
 #[cfg(test)]

@@ -18,10 +18,12 @@
 //! - [`schema`]: the JSON Schemas generated from the types (the strict draft schema for an LLM,
 //!   the persona schema for clients).
 //! - [`limits`]: every size limit in one place.
+//! - [`hex`]: lowercase hex, as digests, tags and signatures are written.
 
 pub mod chunk;
 pub mod document;
 pub mod grounding;
+pub mod hex;
 pub mod id;
 pub mod limits;
 pub mod merge;

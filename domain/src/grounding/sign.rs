@@ -102,10 +102,7 @@ impl Grounding {
         for (pointer, entry) in self.fields.iter_mut() {
             entry.signature = value_at(persona, pointer).map(|(field, value)| {
                 let tag = key.mac(&mode, field, &value, entry).finalize().into_bytes();
-                tag[..SIGNATURE_HEX_DIGITS / 2]
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
+                crate::hex::lower_hex(&tag[..SIGNATURE_HEX_DIGITS / 2])
             });
             entry.verified = None;
         }

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use persona_domain::hex::lower_hex;
 use persona_domain::prompt::PROMPT_VERSION;
 use persona_domain::{Grounding, GroundingMode, Persona, SCHEMA_VERSION, SourceBundle, Warning};
 use serde::{Deserialize, Serialize};
@@ -132,12 +133,7 @@ impl ProcessCache {
         for link in bundle.links() {
             part(link.as_bytes());
         }
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = lower_hex(&mac.finalize().into_bytes());
         RecordKey::parse(&hex).expect("64 hex digits are a record key")
     }
 
@@ -263,13 +259,7 @@ impl ProcessCache {
     /// newline, the JSON. Damage, and a change by anyone without the secret (another key's
     /// entry copied here included), then fails [`ProcessCache::open`].
     fn seal(&self, key: &RecordKey, json: &[u8]) -> Vec<u8> {
-        let tag: String = self
-            .entry_mac(key, json)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let tag = lower_hex(&self.entry_mac(key, json).finalize().into_bytes());
         let mut sealed = tag.into_bytes();
         sealed.push(b'\n');
         sealed.extend_from_slice(json);
