@@ -62,19 +62,24 @@ class Client:
         return response.status, dict(response.getheaders()), data, elapsed
 
 
+def log_fields(log_path):
+    """The `fields` of each JSON line of the server's log, in order (other lines skipped)."""
+    with open(log_path) as f:
+        for line in f:
+            try:
+                yield json.loads(line).get("fields", {})
+            except ValueError:
+                continue
+
+
 def start_server(binary, log_path, env):
     log = open(log_path, "w")
     process = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(300):
         time.sleep(0.05)
-        with open(log_path) as f:
-            for line in f:
-                try:
-                    fields = json.loads(line).get("fields", {})
-                except ValueError:
-                    continue
-                if fields.get("message") == "persona-server listening":
-                    return process, fields["port"]
+        for fields in log_fields(log_path):
+            if fields.get("message") == "persona-server listening":
+                return process, fields["port"]
         if process.poll() is not None:
             sys.exit(f"persona-server exited; see {log_path}")
     sys.exit(f"persona-server did not start; see {log_path}")
@@ -83,19 +88,14 @@ def start_server(binary, log_path, env):
 def server_steps(log_path):
     """Per request, in order: (route, status, duration_ms, [call_ms of each Supabase call])."""
     requests, calls = [], []
-    with open(log_path) as f:
-        for line in f:
-            try:
-                fields = json.loads(line).get("fields", {})
-            except ValueError:
-                continue
-            if fields.get("message") == "persona-server listening":
-                calls = []  # the bucket check at start belongs to no request
-            elif fields.get("message") == "supabase call":
-                calls.append(float(fields["call_ms"]))
-            elif fields.get("message") == "request":
-                requests.append((fields["route"], fields["status"], fields["duration_ms"], calls))
-                calls = []
+    for fields in log_fields(log_path):
+        if fields.get("message") == "persona-server listening":
+            calls = []  # the bucket check at start belongs to no request
+        elif fields.get("message") == "supabase call":
+            calls.append(float(fields["call_ms"]))
+        elif fields.get("message") == "request":
+            requests.append((fields["route"], fields["status"], fields["duration_ms"], calls))
+            calls = []
     return requests
 
 
