@@ -7,6 +7,26 @@ fn opened(server: &MockServer) -> SupabaseStore {
     SupabaseStore::open(settings(&server.uri())).expect("valid settings")
 }
 
+/// A server without the bucket: the first upload to `at` meets a missing bucket, the bucket is
+/// not there when asked, creating it succeeds, and uploads to `at` succeed from then on.
+async fn bucket_missing_until_created(server: &MockServer, at: &str) {
+    Mock::given(method("POST"))
+        .and(path(at))
+        .respond_with(storage_error(NO_SUCH_BUCKET))
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    mount(server, "POST", at, json_ok(UPLOADED)).await;
+    mount(server, "GET", BUCKET_PATH, storage_error(NO_SUCH_BUCKET)).await;
+    mount(
+        server,
+        "POST",
+        "/storage/v1/bucket",
+        json_ok(r#"{"name":"personas"}"#),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn opening_makes_no_request_and_a_get_makes_exactly_one() {
     let server = MockServer::start().await;
@@ -34,21 +54,7 @@ async fn opening_makes_no_request_and_a_get_makes_exactly_one() {
 #[tokio::test]
 async fn a_save_into_a_missing_bucket_creates_it_private_and_saves_again() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(object_path(ID)))
-        .respond_with(storage_error(NO_SUCH_BUCKET))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mount(&server, "POST", &object_path(ID), json_ok(UPLOADED)).await;
-    mount(&server, "GET", BUCKET_PATH, storage_error(NO_SUCH_BUCKET)).await;
-    mount(
-        &server,
-        "POST",
-        "/storage/v1/bucket",
-        json_ok(r#"{"name":"personas"}"#),
-    )
-    .await;
+    bucket_missing_until_created(&server, &object_path(ID)).await;
     let store = opened(&server);
     assert_eq!(store.create(&document()).await, Ok(()));
     let created = requests_to(&server, "POST", "/storage/v1/bucket").await;
@@ -137,21 +143,7 @@ async fn a_record_written_into_a_missing_bucket_creates_it_and_is_written_again(
 
     let server = MockServer::start().await;
     let record = "/storage/v1/object/personas/jobs/job-1.json";
-    Mock::given(method("POST"))
-        .and(path(record))
-        .respond_with(storage_error(NO_SUCH_BUCKET))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    mount(&server, "POST", record, json_ok(UPLOADED)).await;
-    mount(&server, "GET", BUCKET_PATH, storage_error(NO_SUCH_BUCKET)).await;
-    mount(
-        &server,
-        "POST",
-        "/storage/v1/bucket",
-        json_ok(r#"{"name":"personas"}"#),
-    )
-    .await;
+    bucket_missing_until_created(&server, record).await;
     let store = opened(&server);
     let key = RecordKey::parse("job-1").expect("a key");
     assert_eq!(

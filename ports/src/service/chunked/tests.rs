@@ -10,7 +10,7 @@ use persona_domain::{Evidence, GroundingStatus, PersonaDraft, SourceBundle, Warn
 use crate::extractor::{
     ExtractError, ExtractFailure, Extraction, MeasureUnit, PersonaExtractor, Usage,
 };
-use crate::service::{PersonaService, Progress};
+use crate::service::{PersonaService, Processed, Progress};
 use crate::store::MockPersonaStore;
 
 #[derive(Debug, Default)]
@@ -338,24 +338,27 @@ async fn a_sentence_longer_than_one_call_takes_is_refused_naming_its_block() {
     );
 }
 
+/// The long material processed with a chunk budget of `budget`, the extractor giving a cheap
+/// bound or not: the answer, how many times it measured, and what each call was given.
+async fn with_bound(budget: u32, bounded: bool) -> (Processed, u32, Vec<Vec<(usize, String)>>) {
+    let reader = Arc::new(Reader {
+        budget: Some(budget),
+        bounded,
+        ..Reader::default()
+    });
+    let processed = service(&reader)
+        .process(&long_material())
+        .await
+        .expect("processed");
+    let measured = reader.measured.load(Ordering::SeqCst);
+    let seen = reader.seen.lock().expect("lock").clone();
+    (processed, measured, seen)
+}
+
 #[tokio::test]
 async fn material_that_fits_by_the_bound_is_sent_whole_without_being_measured() {
-    let answers = |bounded: bool| async move {
-        let reader = Arc::new(Reader {
-            budget: Some(10_000),
-            bounded,
-            ..Reader::default()
-        });
-        let processed = service(&reader)
-            .process(&long_material())
-            .await
-            .expect("processed");
-        let measured = reader.measured.load(Ordering::SeqCst);
-        let seen = reader.seen.lock().expect("lock").clone();
-        (processed, measured, seen)
-    };
-    let (exact, measured_exactly, seen_exactly) = answers(false).await;
-    let (bounded, measured_by_bound, seen_by_bound) = answers(true).await;
+    let (exact, measured_exactly, seen_exactly) = with_bound(10_000, false).await;
+    let (bounded, measured_by_bound, seen_by_bound) = with_bound(10_000, true).await;
     assert!(
         measured_exactly > 0,
         "without a bound the material is measured"
@@ -372,17 +375,8 @@ async fn material_that_fits_by_the_bound_is_sent_whole_without_being_measured() 
 #[tokio::test]
 async fn material_past_the_bound_is_measured_and_cut_as_without_one() {
     let cut = |bounded: bool| async move {
-        let reader = Arc::new(Reader {
-            budget: Some(160),
-            bounded,
-            ..Reader::default()
-        });
-        let processed = service(&reader)
-            .process(&long_material())
-            .await
-            .expect("processed");
-        assert!(reader.measured.load(Ordering::SeqCst) > 0);
-        let mut seen = reader.seen.lock().expect("lock").clone();
+        let (processed, measured, mut seen) = with_bound(160, bounded).await;
+        assert!(measured > 0);
         seen.sort();
         (processed.chunks, seen)
     };
